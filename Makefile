@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The project's driver (not the kernel's Makefile). See README.md.
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+OUT := $(TOP)/build/out
+
+.PHONY: all deps tool kernel run test test-host bench bench-tool reproducible clean help
+
+all: help
+
+help:
+	@echo "make deps          install the toolchain (Debian packages, bindgen)"
+	@echo "make tool          build the module-hashes tool (cargo, release)"
+	@echo "make kernel        build the default kernel into build/out/"
+	@echo "make run           build, boot in QEMU, load modules, show a tampered one rejected"
+	@echo "make test          every test layer; ends with 'N passed, N failed'"
+	@echo "make test-host     only the host layers (tool, proof core, reference)"
+	@echo "make bench-tool    module-hashes against OpenSSL on Debian's modules"
+	@echo "make clean         remove build/ and cargo output"
+
+deps:
+	@tools/deps.sh
+
+tool:
+	cargo build --release --manifest-path tools/module-hashes/Cargo.toml
+
+kernel: deps
+	tools/build-kernel.sh default $(OUT)
+
+run: kernel
+	tools/boot.sh run $(OUT)
+
+test: deps
+	tools/run-tests.sh
+
+test-host:
+	tools/run-tests.sh host reference
+
+bench-tool: deps
+	tools/bench-tool.sh
+
+bench: bench-tool
+
+clean:
+	rm -rf build tools/module-hashes/target

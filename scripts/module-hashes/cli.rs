@@ -1,0 +1,795 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The command line: argument parsing, the subcommands and their messages.
+//!
+//! Exit codes: 0 success, 1 failure (a module that does not verify, bad
+//! input, an I/O error), 2 wrong usage.
+
+use std::ffi::{OsStr, OsString};
+use std::fmt::Write as _;
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::elf;
+use crate::fsio::{self, Staged};
+use crate::hashing::{self, Hashed};
+use crate::order;
+use crate::proof::{self, Error, Root, SigInfo, HASH_LEN, ID_MERKLE, ID_PKCS7, ROOT_LEN};
+use crate::sha256::{self, Sha256};
+use crate::tree::{self, Tree};
+
+const USAGE: &str = "\
+Usage: module-hashes <command> [options]
+
+Merkle roots and inclusion proofs for hash-based module authentication
+(CONFIG_MODULE_HASHES).
+
+Commands:
+  build     hash the modules of a kernel build, write the root and the proofs
+  verify    check modules against a root
+  inspect   describe the signature trailer of modules
+  root      print the root sealed into a vmlinux
+  append    append a proof trailer to a module
+
+Run 'module-hashes <command> --help' for the options of a command.
+";
+
+const BUILD_USAGE: &str = "\
+Usage: module-hashes build --order FILE --suffix SUFFIX --root-bin FILE
+                           [--root-c FILE] [--append] [--big-endian] [--jobs N]
+
+Hashes every module listed in modules.order (paths relative to the current
+directory, each ending in .o; the module is the path with .o replaced by
+SUFFIX, e.g. .ko or .ko.stripped), builds the Merkle tree, checks every proof
+against the root, and only then writes:
+  <path without .o>.merkle  the trailer to append to each module
+  --root-bin FILE           the 36-byte root: u32 levels, then the hash
+  --root-c FILE             the root as a C definition (rewritten only when
+                            its contents change)
+An existing Merkle trailer on a module is not hashed, so running build again
+over modules that carry proofs gives the same tree. Every file is written
+through a temporary file and a rename; on any error nothing is changed.
+
+Options:
+  --append       also append each proof to its module, in place of an
+                 existing Merkle trailer (modules whose proof is already
+                 in place are left untouched)
+  --big-endian   store levels big endian (for big-endian targets)
+  --jobs N       hash on N threads (default: all CPUs)
+";
+
+const VERIFY_USAGE: &str = "\
+Usage: module-hashes verify (--root FILE | --vmlinux FILE) [--big-endian] MODULE...
+
+Checks each MODULE (with its trailer appended) against a root: the 36-byte
+root file written by 'build', or the .module_hashes section of a vmlinux.
+Prints one line per module, 'ok' or the reason it would not load as
+authenticated. Exits 0 only when every module verifies.
+
+Options:
+  --root FILE     raw root (levels in the byte order of the target)
+  --vmlinux FILE  read the root from this kernel image
+  --big-endian    the --root file has big-endian levels
+";
+
+const INSPECT_USAGE: &str = "\
+Usage: module-hashes inspect MODULE...
+
+Describes the signature trailer of each MODULE: its type, lengths, and for a
+Merkle proof the position, levels, sibling hashes, the leaf hash and the root
+the proof leads to. PKCS#7 signatures are recognised and described.
+";
+
+const ROOT_USAGE: &str = "\
+Usage: module-hashes root VMLINUX
+
+Prints the levels and the root hash sealed into the .module_hashes section
+of VMLINUX.
+";
+
+const APPEND_USAGE: &str = "\
+Usage: module-hashes append TRAILER MODULE
+
+Appends the Merkle trailer in TRAILER (a .merkle file written by 'build') to
+MODULE, replacing a Merkle trailer it already carries, so running it twice
+gives the same file. The module is rewritten atomically and keeps its
+permissions. A module carrying a PKCS#7 signature is refused.
+";
+
+/// The outcome of a subcommand.
+enum Fail {
+    /// Bad input or an I/O error: message printed, exit 1.
+    Error(String),
+    /// Wrong usage: message and usage printed, exit 2.
+    Usage(String, &'static str),
+    /// Failure already reported (e.g. a module did not verify): exit 1.
+    Reported,
+}
+
+type CmdResult = Result<(), Fail>;
+
+fn err<T>(msg: impl Into<String>) -> Result<T, Fail> {
+    Err(Fail::Error(msg.into()))
+}
+
+/// Parsed options of one subcommand.
+struct Args {
+    values: Vec<(&'static str, OsString)>,
+    flags: Vec<&'static str>,
+    positional: Vec<OsString>,
+    help: bool,
+}
+
+impl Args {
+    /// Parses `args` given the options that take a value and the flags.
+    fn parse(
+        args: &[OsString],
+        valued: &[&'static str],
+        flags: &[&'static str],
+        usage: &'static str,
+    ) -> Result<Args, Fail> {
+        let mut out = Args {
+            values: Vec::new(),
+            flags: Vec::new(),
+            positional: Vec::new(),
+            help: false,
+        };
+        let mut iter = args.iter();
+        let mut only_positional = false;
+        while let Some(arg) = iter.next() {
+            let text = arg.to_str().unwrap_or("");
+            if only_positional || !text.starts_with("--") {
+                out.positional.push(arg.clone());
+                continue;
+            }
+            if text == "--" {
+                only_positional = true;
+                continue;
+            }
+            if text == "--help" {
+                out.help = true;
+                continue;
+            }
+            let (name, inline) = match text.split_once('=') {
+                Some((n, v)) => (n, Some(OsString::from(v))),
+                None => (text, None),
+            };
+            if let Some(&flag) = flags.iter().find(|&&f| f == name) {
+                if inline.is_some() {
+                    return Err(Fail::Usage(format!("{flag} takes no value"), usage));
+                }
+                out.flags.push(flag);
+            } else if let Some(&opt) = valued.iter().find(|&&o| o == name) {
+                let value = match inline {
+                    Some(v) => v,
+                    None => iter
+                        .next()
+                        .cloned()
+                        .ok_or_else(|| Fail::Usage(format!("{opt} needs a value"), usage))?,
+                };
+                if out.values.iter().any(|(n, _)| *n == opt) {
+                    return Err(Fail::Usage(format!("{opt} given twice"), usage));
+                }
+                out.values.push((opt, value));
+            } else {
+                return Err(Fail::Usage(format!("unknown option {text}"), usage));
+            }
+        }
+        Ok(out)
+    }
+
+    fn value(&self, name: &str) -> Option<&OsStr> {
+        self.values
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_os_str())
+    }
+
+    fn required(&self, name: &str, usage: &'static str) -> Result<&OsStr, Fail> {
+        self.value(name)
+            .ok_or_else(|| Fail::Usage(format!("{name} is required"), usage))
+    }
+
+    fn flag(&self, name: &str) -> bool {
+        self.flags.contains(&name)
+    }
+}
+
+/// Runs the command line `args` (without the program name); returns the
+/// exit code.
+pub fn run(args: &[OsString]) -> i32 {
+    let Some((command, rest)) = args.split_first() else {
+        eprint!("{USAGE}");
+        return 2;
+    };
+    let result = match command.to_str().unwrap_or("") {
+        "build" => cmd_build(rest),
+        "verify" => cmd_verify(rest),
+        "inspect" => cmd_inspect(rest),
+        "root" => cmd_root(rest),
+        "append" => cmd_append(rest),
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => Err(Fail::Usage(format!("unknown command '{other}'"), USAGE)),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(Fail::Error(msg)) => {
+            eprintln!("module-hashes: {msg}");
+            1
+        }
+        Err(Fail::Usage(msg, usage)) => {
+            eprintln!("module-hashes: {msg}\n");
+            eprint!("{usage}");
+            2
+        }
+        Err(Fail::Reported) => 1,
+    }
+}
+
+fn show(path: &Path) -> std::path::Display<'_> {
+    path.display()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// Serialises a root: levels in the target's byte order, then the hash.
+pub fn root_bytes(root: &Root, big_endian: bool) -> [u8; ROOT_LEN] {
+    let levels = if big_endian {
+        root.levels.to_be_bytes()
+    } else {
+        root.levels.to_le_bytes()
+    };
+    let mut out = [0u8; ROOT_LEN];
+    let (head, tail) = out.split_at_mut(4);
+    head.copy_from_slice(&levels);
+    tail.copy_from_slice(&root.hash);
+    out
+}
+
+/// Parses a serialised root.
+pub fn parse_root(bytes: &[u8], big_endian: bool) -> Option<Root> {
+    let bytes: &[u8; ROOT_LEN] = bytes.try_into().ok()?;
+    let (head, tail) = bytes.split_at(4);
+    let levels: [u8; 4] = head.try_into().ok()?;
+    Some(Root {
+        levels: if big_endian {
+            u32::from_be_bytes(levels)
+        } else {
+            u32::from_le_bytes(levels)
+        },
+        hash: tail.try_into().ok()?,
+    })
+}
+
+/// The root as the C definition that kbuild can compile into vmlinux.
+pub fn root_c(root: &Root) -> String {
+    let mut s = String::new();
+    s.push_str("// SPDX-License-Identifier: GPL-2.0\n");
+    s.push_str("/* Generated by module-hashes: the Merkle root over modules.order. */\n\n");
+    s.push_str("#include <linux/module_hashes.h>\n\n");
+    s.push_str("const struct module_hashes_root module_hashes_root\n");
+    s.push_str("\t__section(\".module_hashes\") = {\n");
+    let _ = writeln!(s, "\t.levels = {},", root.levels);
+    s.push_str("\t.hash = {\n");
+    for row in root.hash.chunks(8) {
+        let cells: Vec<String> = row.iter().map(|b| format!("0x{b:02x}")).collect();
+        let _ = writeln!(s, "\t\t{},", cells.join(", "));
+    }
+    s.push_str("\t},\n};\n");
+    s
+}
+
+fn jobs_option(args: &Args, usage: &'static str) -> Result<usize, Fail> {
+    match args.value("--jobs") {
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+        Some(v) => v
+            .to_str()
+            .and_then(|s| s.parse::<usize>().ok())
+            .filter(|&n| n > 0)
+            .ok_or_else(|| Fail::Usage("--jobs needs a positive number".into(), usage)),
+    }
+}
+
+/// Reads the whole file at `path`, naming it in the error.
+fn read_file(path: &Path) -> Result<Vec<u8>, Fail> {
+    fs::read(path).or_else(|e| err(format!("{}: cannot read: {e}", show(path))))
+}
+
+/// Whether `path` already holds exactly `data`.
+fn holds(path: &Path, data: &[u8]) -> bool {
+    fs::metadata(path).is_ok_and(|m| m.len() == data.len() as u64)
+        && fs::read(path).is_ok_and(|old| old == data)
+}
+
+fn cmd_build(raw: &[OsString]) -> CmdResult {
+    let usage = BUILD_USAGE;
+    let args = Args::parse(
+        raw,
+        &["--order", "--suffix", "--root-bin", "--root-c", "--jobs"],
+        &["--append", "--big-endian"],
+        usage,
+    )?;
+    if args.help {
+        print!("{usage}");
+        return Ok(());
+    }
+    if let Some(extra) = args.positional.first() {
+        return Err(Fail::Usage(
+            format!("unexpected argument {}", extra.to_string_lossy()),
+            usage,
+        ));
+    }
+    let order_path = PathBuf::from(args.required("--order", usage)?);
+    let suffix = args
+        .required("--suffix", usage)?
+        .to_str()
+        .filter(|s| !s.is_empty() && !s.contains('/'))
+        .ok_or_else(|| Fail::Usage("--suffix must be a file name suffix such as .ko".into(), usage))?
+        .to_string();
+    let root_bin = PathBuf::from(args.required("--root-bin", usage)?);
+    let root_c_path = args.value("--root-c").map(PathBuf::from);
+    let append = args.flag("--append");
+    let big_endian = args.flag("--big-endian");
+    let jobs = jobs_option(&args, usage)?;
+
+    let text = read_file(&order_path)?;
+    let text = String::from_utf8(text)
+        .or_else(|_| err(format!("{}: not UTF-8 text", show(&order_path))))?;
+    let entries = order::parse(&text)
+        .or_else(|e| err(format!("{}: {e}", show(&order_path))))?;
+
+    // Phase 1: hash everything. Nothing is written before the tree is known
+    // and every proof has been checked against it.
+    let hashed = hashing::parallel_map(&entries, jobs, |pos, entry, buf| {
+        let pos = u32::try_from(pos).map_err(|_| "too many modules".to_string())?;
+        let path = entry.module_path(&suffix);
+        hashing::hash_module(Path::new(&path), pos, buf).map_err(|e| format!("{path}: {e}"))
+    })
+    .or_else(|(_, e)| err(e))?;
+
+    let leaves = hashed.iter().map(|h| h.leaf).collect();
+    let Some(tree) = Tree::build(leaves) else {
+        return err(format!("{}: too many modules for a tree", show(&order_path)));
+    };
+    let root = tree.root();
+    let mut trailers = Vec::with_capacity(entries.len());
+    for (pos, entry) in entries.iter().enumerate() {
+        let (Some(leaf), Some(p)) = (tree.leaf(pos), tree.proof(pos)) else {
+            return err(format!("internal error: no proof for position {pos}"));
+        };
+        if !tree::proof_leads_to_root(leaf, &p, &root) {
+            return err(format!(
+                "internal error: the proof of {} does not verify",
+                entry.module_path(&suffix)
+            ));
+        }
+        let Some(t) = tree::trailer(&p) else {
+            return err("internal error: proof too long");
+        };
+        trailers.push(t);
+    }
+
+    // Phase 2: stage every output as a flushed temporary file. Any failure
+    // drops the staged files, which removes them, leaving the tree as it was.
+    let work: Vec<(usize, &order::Entry)> = entries.iter().enumerate().collect();
+    let staged_trailers = hashing::parallel_map(&work, jobs, |_, &(pos, entry), _| {
+        let dest = PathBuf::from(entry.trailer_path());
+        let data = trailers.get(pos).ok_or("internal error: missing trailer")?;
+        if holds(&dest, data) {
+            return Ok(None);
+        }
+        fsio::stage(&dest, data)
+            .map(Some)
+            .map_err(|e| format!("{}: cannot write: {e}", show(&dest)))
+    })
+    .or_else(|(_, e)| err(e))?;
+
+    let staged_modules = if append {
+        hashing::parallel_map(&work, jobs, |_, &(pos, entry), buf| {
+            let path = PathBuf::from(entry.module_path(&suffix));
+            let (Some(h), Some(t)) = (hashed.get(pos), trailers.get(pos)) else {
+                return Err("internal error: missing proof".into());
+            };
+            stage_module_with_trailer(&path, pos, h, t, buf)
+                .map_err(|e| format!("{}: {e}", show(&path)))
+        })
+        .or_else(|(_, e)| err(e))?
+    } else {
+        Vec::new()
+    };
+
+    let mut singles: Vec<Staged> = Vec::new();
+    if let Some(path) = &root_c_path {
+        let text = root_c(&root);
+        if !holds(path, text.as_bytes()) {
+            singles.push(
+                fsio::stage(path, text.as_bytes())
+                    .or_else(|e| err(format!("{}: cannot write: {e}", show(path))))?,
+            );
+        }
+    }
+    // The raw root is always rewritten, and last, so that it is newer than
+    // every module for make.
+    singles.push(
+        fsio::stage(&root_bin, &root_bytes(&root, big_endian))
+            .or_else(|e| err(format!("{}: cannot write: {e}", show(&root_bin))))?,
+    );
+
+    // Phase 3: rename into place.
+    let all = staged_trailers
+        .into_iter()
+        .chain(staged_modules)
+        .flatten()
+        .chain(singles);
+    for staged in all {
+        let dest = staged.dest().to_path_buf();
+        staged
+            .commit()
+            .or_else(|e| err(format!("{}: cannot rename into place: {e}", show(&dest))))?;
+    }
+    Ok(())
+}
+
+/// Stages `path` with `trailer` in place of any Merkle trailer, re-hashing
+/// the payload while copying it so that a proof is never attached to bytes
+/// other than those hashed. Returns `None` when the trailer is in place.
+fn stage_module_with_trailer(
+    path: &Path,
+    pos: usize,
+    hashed: &Hashed,
+    trailer: &[u8],
+    buf: &mut [u8],
+) -> Result<Option<Staged>, String> {
+    let mut file = File::open(path).map_err(|e| format!("cannot open: {e}"))?;
+    let meta = file.metadata().map_err(|e| format!("cannot stat: {e}"))?;
+    if hashing::Stamp::of(&meta) != hashed.stamp {
+        return Err("changed after it was hashed".into());
+    }
+    let current_trailer = hashed.file_len - hashed.payload_len;
+    if current_trailer == trailer.len() as u64 {
+        let mut existing = Vec::with_capacity(trailer.len());
+        io::Seek::seek(&mut file, io::SeekFrom::Start(hashed.payload_len))
+            .and_then(|_| (&mut file).take(current_trailer).read_to_end(&mut existing))
+            .map_err(|e| format!("read failed: {e}"))?;
+        if existing == trailer {
+            return Ok(None);
+        }
+        io::Seek::seek(&mut file, io::SeekFrom::Start(0)).map_err(|e| format!("read failed: {e}"))?;
+    }
+    let pos = u32::try_from(pos).map_err(|_| "too many modules".to_string())?;
+    let staged = fsio::stage_with(path, Some(meta.permissions()), |out| {
+        let mut hasher = crate::proof::leaf_hasher::<Sha256>(pos);
+        let mut left = hashed.payload_len;
+        while left > 0 {
+            let want = usize::try_from(left).map_or(buf.len(), |l| l.min(buf.len()));
+            let chunk = buf
+                .get_mut(..want)
+                .ok_or_else(|| io::Error::other("read buffer too small"))?;
+            file.read_exact(chunk)?;
+            hasher.update(chunk);
+            out.write_all(chunk)?;
+            left -= want as u64;
+        }
+        if hasher.finish() != hashed.leaf {
+            return Err(io::Error::other("changed after it was hashed"));
+        }
+        out.write_all(trailer)
+    })
+    .map_err(|e| format!("cannot rewrite: {e}"))?;
+    Ok(Some(staged))
+}
+
+/// Where a root comes from.
+fn load_root(args: &Args, usage: &'static str) -> Result<Root, Fail> {
+    match (args.value("--root"), args.value("--vmlinux")) {
+        (Some(_), Some(_)) => Err(Fail::Usage("give --root or --vmlinux, not both".into(), usage)),
+        (None, None) => Err(Fail::Usage("--root or --vmlinux is required".into(), usage)),
+        (Some(path), None) => {
+            let path = Path::new(path);
+            let bytes = read_file(path)?;
+            parse_root(&bytes, args.flag("--big-endian")).ok_or_else(|| {
+                Fail::Error(format!(
+                    "{}: not a root file: {} bytes, expected {ROOT_LEN}",
+                    show(path),
+                    bytes.len()
+                ))
+            })
+        }
+        (None, Some(path)) => root_from_vmlinux(Path::new(path)),
+    }
+}
+
+fn root_from_vmlinux(path: &Path) -> Result<Root, Fail> {
+    let mut file =
+        File::open(path).or_else(|e| err(format!("{}: cannot open: {e}", show(path))))?;
+    let section = elf::read_section(&mut file, ".module_hashes")
+        .or_else(|e| err(format!("{}: {e}", show(path))))?;
+    parse_root(&section.data, section.endian == elf::Endian::Big).ok_or_else(|| {
+        Fail::Error(format!(
+            "{}: .module_hashes is {} bytes, expected {ROOT_LEN}",
+            show(path),
+            section.data.len()
+        ))
+    })
+}
+
+/// Recognises compressed modules, which must be decompressed first.
+fn compression(data: &[u8]) -> Option<&'static str> {
+    if data.starts_with(b"\xfd7zXZ\x00") {
+        Some("xz")
+    } else if data.starts_with(b"\x28\xb5\x2f\xfd") {
+        Some("zstd")
+    } else if data.starts_with(b"\x1f\x8b") {
+        Some("gzip")
+    } else {
+        None
+    }
+}
+
+/// Explains a verification failure the way a user needs it.
+pub fn explain(error: Error, root: &Root) -> String {
+    match error {
+        Error::NoTrailer => "no signature trailer (unsigned module)".into(),
+        Error::InfoTruncated => "malformed trailer: marker without a complete info block".into(),
+        Error::SigTooLong { sig_len, available } => format!(
+            "malformed trailer: sig_len {sig_len} leaves no module in front of it ({available} bytes)"
+        ),
+        Error::WrongType { id_type: ID_PKCS7 } => {
+            "PKCS#7 signature, not a Merkle proof (checked by module signing, not here)".into()
+        }
+        Error::WrongType { id_type } => {
+            format!("wrong trailer type: id_type {id_type}, expected {ID_MERKLE} (Merkle proof)")
+        }
+        Error::ReservedNonZero => {
+            "malformed info block: non-zero algo, hash, signer, key id or padding".into()
+        }
+        Error::ProofLength { actual, .. } => format!(
+            "bad proof length: {actual} bytes, the root has {} levels and needs {}",
+            root.levels,
+            proof::proof_len(root.levels).map_or("an impossible length".into(), |n| format!("{n} bytes"))
+        ),
+        Error::RootMismatch => {
+            "root mismatch: the proof does not lead to the root (module modified, or from another build)"
+                .into()
+        }
+    }
+}
+
+fn cmd_verify(raw: &[OsString]) -> CmdResult {
+    let usage = VERIFY_USAGE;
+    let args = Args::parse(raw, &["--root", "--vmlinux"], &["--big-endian"], usage)?;
+    if args.help {
+        print!("{usage}");
+        return Ok(());
+    }
+    if args.positional.is_empty() {
+        return Err(Fail::Usage("no module given".into(), usage));
+    }
+    let root = load_root(&args, usage)?;
+    let mut failed = 0usize;
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    for module in &args.positional {
+        let path = Path::new(module);
+        let verdict = match fs::read(path) {
+            Err(e) => Err(format!("cannot read: {e}")),
+            Ok(data) => match compression(&data) {
+                Some(kind) => Err(format!("{kind}-compressed: decompress it first")),
+                None => proof::verify_module::<Sha256>(&data, &root).map_err(|e| explain(e, &root)),
+            },
+        };
+        let line = match &verdict {
+            Ok(()) => format!("{}: ok", show(path)),
+            Err(reason) => {
+                failed += 1;
+                format!("{}: FAILED: {reason}", show(path))
+            }
+        };
+        if writeln!(out, "{line}").is_err() {
+            return err("cannot write to standard output");
+        }
+    }
+    if failed == 0 {
+        Ok(())
+    } else {
+        Err(Fail::Reported)
+    }
+}
+
+/// The description of one module's trailer, as printed by `inspect`.
+pub fn describe(data: &[u8]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "size: {} bytes", data.len());
+    if let Some(kind) = compression(data) {
+        let _ = writeln!(s, "trailer: unknown ({kind}-compressed: decompress it first)");
+        return s;
+    }
+    let trailer = match proof::split_trailer(data) {
+        Ok(t) => t,
+        Err(Error::NoTrailer) => {
+            s.push_str("trailer: none (unsigned module)\n");
+            return s;
+        }
+        Err(e) => {
+            let _ = writeln!(s, "trailer: {}", explain(e, &Root { levels: 0, hash: [0; HASH_LEN] }));
+            return s;
+        }
+    };
+    let info: SigInfo = trailer.info;
+    let kind = match info.id_type {
+        ID_PKCS7 => "PKCS#7 signature",
+        ID_MERKLE => "Merkle proof",
+        _ => "unknown",
+    };
+    let _ = writeln!(s, "trailer: {kind} (id_type {})", info.id_type);
+    let _ = writeln!(s, "payload: {} bytes", trailer.payload.len());
+    let _ = writeln!(
+        s,
+        "signature: {} bytes at offset {}",
+        info.sig_len,
+        trailer.payload.len()
+    );
+    let _ = writeln!(
+        s,
+        "info block: algo {} hash {} signer_len {} key_id_len {} pad {}",
+        info.algo,
+        info.hash,
+        info.signer_len,
+        info.key_id_len,
+        hex(&info.pad)
+    );
+    if info.id_type != ID_MERKLE {
+        return s;
+    }
+    if !info.reserved_fields_zero() {
+        s.push_str("warning: non-zero reserved fields: the kernel rejects this proof as malformed\n");
+    }
+    let Some(p) = proof::Proof::parse_any(trailer.sig) else {
+        let _ = writeln!(
+            s,
+            "proof: malformed: {} bytes is not 4 + 32 * levels",
+            trailer.sig.len()
+        );
+        return s;
+    };
+    let _ = writeln!(s, "position: {}", p.pos);
+    let _ = writeln!(s, "levels: {}", p.levels());
+    for (i, sibling) in p.siblings().enumerate() {
+        let _ = writeln!(s, "sibling[{i}]: {}", hex(sibling));
+    }
+    let leaf = tree::leaf_of(p.pos, trailer.payload);
+    let _ = writeln!(s, "leaf: {}", hex(&leaf));
+    let _ = writeln!(s, "root: {}", hex(&proof::fold::<Sha256>(leaf, &p)));
+    s
+}
+
+fn cmd_inspect(raw: &[OsString]) -> CmdResult {
+    let usage = INSPECT_USAGE;
+    let args = Args::parse(raw, &[], &[], usage)?;
+    if args.help {
+        print!("{usage}");
+        return Ok(());
+    }
+    if args.positional.is_empty() {
+        return Err(Fail::Usage("no module given".into(), usage));
+    }
+    let mut text = String::new();
+    for (i, module) in args.positional.iter().enumerate() {
+        let path = Path::new(module);
+        let data = read_file(path)?;
+        if i > 0 {
+            text.push('\n');
+        }
+        let _ = writeln!(text, "file: {}", show(path));
+        text.push_str(&describe(&data));
+    }
+    print!("{text}");
+    Ok(())
+}
+
+fn cmd_root(raw: &[OsString]) -> CmdResult {
+    let usage = ROOT_USAGE;
+    let args = Args::parse(raw, &[], &[], usage)?;
+    if args.help {
+        print!("{usage}");
+        return Ok(());
+    }
+    let [vmlinux] = args.positional.as_slice() else {
+        return Err(Fail::Usage("give exactly one vmlinux".into(), usage));
+    };
+    let root = root_from_vmlinux(Path::new(vmlinux))?;
+    println!("levels: {}", root.levels);
+    println!("root: {}", hex(&root.hash));
+    println!("sha256 backend: {}", sha256::Backend::best().name());
+    Ok(())
+}
+
+/// Checks that `data` is a complete Merkle trailer and nothing else.
+fn check_trailer_file(data: &[u8]) -> Result<(), String> {
+    let overhead = proof::INFO_LEN + proof::MARKER.len();
+    let body_len = data
+        .len()
+        .checked_sub(overhead)
+        .ok_or("too short for a trailer")?;
+    if data.get(body_len + proof::INFO_LEN..) != Some(proof::MARKER.as_slice()) {
+        return Err("does not end with the module signature marker".into());
+    }
+    let info = data
+        .get(body_len..body_len + proof::INFO_LEN)
+        .and_then(|b| <&[u8; proof::INFO_LEN]>::try_from(b).ok())
+        .map(SigInfo::from_bytes)
+        .ok_or("no info block")?;
+    if info.id_type != ID_MERKLE || !info.reserved_fields_zero() {
+        return Err("not a Merkle proof trailer".into());
+    }
+    if info.sig_len as usize != body_len {
+        return Err(format!(
+            "sig_len {} does not match the {body_len} bytes of proof",
+            info.sig_len
+        ));
+    }
+    match data.get(..body_len).and_then(proof::Proof::parse_any) {
+        Some(_) => Ok(()),
+        None => Err(format!("{body_len} bytes is not a proof (4 + 32 * levels)")),
+    }
+}
+
+fn cmd_append(raw: &[OsString]) -> CmdResult {
+    let usage = APPEND_USAGE;
+    let args = Args::parse(raw, &[], &[], usage)?;
+    if args.help {
+        print!("{usage}");
+        return Ok(());
+    }
+    let [trailer_path, module_path] = args.positional.as_slice() else {
+        return Err(Fail::Usage("give a trailer and a module".into(), usage));
+    };
+    let (trailer_path, module_path) = (Path::new(trailer_path), Path::new(module_path));
+    let trailer = read_file(trailer_path)?;
+    check_trailer_file(&trailer).or_else(|e| err(format!("{}: {e}", show(trailer_path))))?;
+    let module = read_file(module_path)?;
+    let meta = fs::metadata(module_path)
+        .or_else(|e| err(format!("{}: cannot stat: {e}", show(module_path))))?;
+    let payload = match proof::split_trailer(&module) {
+        Err(Error::NoTrailer) => module.as_slice(),
+        Ok(t) if t.info.id_type == ID_MERKLE => t.payload,
+        Ok(t) if t.info.id_type == ID_PKCS7 => {
+            return err(format!(
+                "{}: carries a PKCS#7 signature; a module has one trailer",
+                show(module_path)
+            ))
+        }
+        Ok(t) => {
+            return err(format!(
+                "{}: carries an unknown trailer (id_type {})",
+                show(module_path),
+                t.info.id_type
+            ))
+        }
+        Err(e) => {
+            let root = Root { levels: 0, hash: [0; HASH_LEN] };
+            return err(format!("{}: {}", show(module_path), explain(e, &root)));
+        }
+    };
+    if payload.is_empty() {
+        return err(format!("{}: empty module", show(module_path)));
+    }
+    if module.get(payload.len()..) == Some(trailer.as_slice()) {
+        return Ok(());
+    }
+    fsio::stage_with(module_path, Some(meta.permissions()), |f| {
+        f.write_all(payload)?;
+        f.write_all(&trailer)
+    })
+    .and_then(Staged::commit)
+    .or_else(|e| err(format!("{}: cannot rewrite: {e}", show(module_path))))
+}

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! module-hashes: Merkle roots and inclusion proofs for hash-based module
+//! authentication (CONFIG_MODULE_HASHES).
+//!
+//! During a kernel build, `build` hashes every module listed in
+//! `modules.order`, builds the tree, and writes the root that is sealed into
+//! vmlinux and one trailer per module. For users, `verify`, `inspect` and
+//! `root` check and describe modules and kernels.
+//!
+//! Only `std` is used, so that kbuild can build this with plain rustc.
+
+#[path = "../../kernel/module/hashes_proof.rs"]
+pub mod proof;
+
+pub mod cli;
+pub mod elf;
+pub mod fsio;
+pub mod hashing;
+pub mod order;
+pub mod sha256;
+pub mod tree;
+
+fn main() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    std::process::exit(cli::run(&args));
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs every test layer of the project and closes with one line
+# "N passed, N failed". Each layer's full output goes to build/test-logs/;
+# its counts come from the runner's own summary lines (cargo's "test result",
+# the TAP "N passed, N failed" lines of our suites), or, for a check that
+# has no count of its own, its exit status as one test.
+#
+# Usage: tools/run-tests.sh [LAYER...]   (default: all layers)
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+logs=$top/build/test-logs
+mkdir -p "$logs"
+total_pass=0
+total_fail=0
+layer_times=()
+# A closing count, optionally after one word and a colon.
+count_line='^([^ ]+: )?[0-9]+ passed, [0-9]+ failed'
+
+# run_layer NAME COMMAND...: runs COMMAND, adds its counts to the totals.
+run_layer() {
+	local name=$1; shift
+	local log=$logs/$name.log start end rc pass fail
+	start=$(date +%s)
+	printf '=== %s: %s\n' "$name" "$*"
+	"$@" >"$log" 2>&1
+	rc=$?
+	end=$(date +%s)
+	pass=0; fail=0
+	if grep -q '^test result:' "$log"; then
+		pass=$(grep '^test result:' "$log" | sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed.*/\1/' | awk '{s+=$1} END {print s+0}')
+		fail=$(grep '^test result:' "$log" | sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed.*/\2/' | awk '{s+=$1} END {print s+0}')
+	elif grep -Eq "$count_line" "$log"; then
+		pass=$(grep -E "$count_line" "$log" | sed -E 's/^([^ ]+: )?([0-9]+) passed.*/\2/' | awk '{s+=$1} END {print s+0}')
+		fail=$(grep -E "$count_line" "$log" | sed -E 's/^([^ ]+: )?[0-9]+ passed, ([0-9]+) failed.*/\2/' | awk '{s+=$1} END {print s+0}')
+	elif [ $rc -eq 0 ]; then
+		pass=1
+	fi
+	# A runner that died without reporting a failure still failed.
+	if [ $rc -ne 0 ] && [ "$fail" -eq 0 ]; then
+		fail=1
+	fi
+	total_pass=$((total_pass + pass))
+	total_fail=$((total_fail + fail))
+	layer_times+=("$name: $((end - start)) s")
+	printf '%s: %d passed, %d failed (exit %d, %d s, log %s)\n' \
+		"$name" "$pass" "$fail" "$rc" $((end - start)) "${log#$top/}"
+	if [ $rc -ne 0 ]; then
+		tail -n 40 "$log" | sed 's/^/    /'
+	fi
+}
+
+cargo_dir=$top/tools/module-hashes
+ref=$cargo_dir/reference/merkle_ref.py
+
+layers=("$@")
+for layer in host reference kernel; do
+	[ ${#layers[@]} -eq 0 ] || [[ " ${layers[*]} " == *" $layer "* ]] || continue
+	case $layer in
+	host)
+		run_layer cargo-test cargo test --release --manifest-path "$cargo_dir/Cargo.toml"
+		run_layer kbuild-flags "$top/tools/check-kbuild-flags.sh"
+		;;
+	reference)
+		run_layer python-selftest python3 "$ref" selftest
+		run_layer python-vectors python3 "$ref" check "$cargo_dir/vectors"
+		;;
+	kernel)
+		if [ -x "$top/tools/qemu-suite.sh" ]; then
+			run_layer qemu-suite "$top/tools/qemu-suite.sh"
+		fi
+		;;
+	esac
+done
+
+printf '\ntime per layer: %s\n' "$(IFS=';'; echo "${layer_times[*]}")"
+printf '%d passed, %d failed\n' "$total_pass" "$total_fail"
+[ "$total_fail" -eq 0 ]
