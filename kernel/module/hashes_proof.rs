@@ -371,7 +371,10 @@ pub fn fold<H: Sha256>(leaf: Hash, proof: &Proof<'_>) -> Hash {
 
 /// Compares two hashes in time independent of where they differ.
 fn hashes_equal(a: &Hash, b: &Hash) -> bool {
-    a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
 }
 
 /// Checks a Merkle trailer that has been split off a module against `root`.

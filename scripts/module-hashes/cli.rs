@@ -235,10 +235,12 @@ fn show(path: &Path) -> std::path::Display<'_> {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// Serialises a root: levels in the target's byte order, then the hash.
@@ -333,7 +335,12 @@ fn cmd_build(raw: &[OsString]) -> CmdResult {
         .required("--suffix", usage)?
         .to_str()
         .filter(|s| !s.is_empty() && !s.contains('/'))
-        .ok_or_else(|| Fail::Usage("--suffix must be a file name suffix such as .ko".into(), usage))?
+        .ok_or_else(|| {
+            Fail::Usage(
+                "--suffix must be a file name suffix such as .ko".into(),
+                usage,
+            )
+        })?
         .to_string();
     let root_bin = PathBuf::from(args.required("--root-bin", usage)?);
     let root_c_path = args.value("--root-c").map(PathBuf::from);
@@ -344,8 +351,7 @@ fn cmd_build(raw: &[OsString]) -> CmdResult {
     let text = read_file(&order_path)?;
     let text = String::from_utf8(text)
         .or_else(|_| err(format!("{}: not UTF-8 text", show(&order_path))))?;
-    let entries = order::parse(&text)
-        .or_else(|e| err(format!("{}: {e}", show(&order_path))))?;
+    let entries = order::parse(&text).or_else(|e| err(format!("{}: {e}", show(&order_path))))?;
 
     // Phase 1: hash everything. Nothing is written before the tree is known
     // and every proof has been checked against it.
@@ -358,7 +364,10 @@ fn cmd_build(raw: &[OsString]) -> CmdResult {
 
     let leaves = hashed.iter().map(|h| h.leaf).collect();
     let Some(tree) = Tree::build(leaves) else {
-        return err(format!("{}: too many modules for a tree", show(&order_path)));
+        return err(format!(
+            "{}: too many modules for a tree",
+            show(&order_path)
+        ));
     };
     let root = tree.root();
     let mut trailers = Vec::with_capacity(entries.len());
@@ -463,7 +472,8 @@ fn stage_module_with_trailer(
         if existing == trailer {
             return Ok(None);
         }
-        io::Seek::seek(&mut file, io::SeekFrom::Start(0)).map_err(|e| format!("read failed: {e}"))?;
+        io::Seek::seek(&mut file, io::SeekFrom::Start(0))
+            .map_err(|e| format!("read failed: {e}"))?;
     }
     let pos = u32::try_from(pos).map_err(|_| "too many modules".to_string())?;
     let staged = fsio::stage_with(path, Some(meta.permissions()), |out| {
@@ -491,7 +501,10 @@ fn stage_module_with_trailer(
 /// Where a root comes from.
 fn load_root(args: &Args, usage: &'static str) -> Result<Root, Fail> {
     match (args.value("--root"), args.value("--vmlinux")) {
-        (Some(_), Some(_)) => Err(Fail::Usage("give --root or --vmlinux, not both".into(), usage)),
+        (Some(_), Some(_)) => Err(Fail::Usage(
+            "give --root or --vmlinux, not both".into(),
+            usage,
+        )),
         (None, None) => Err(Fail::Usage("--root or --vmlinux is required".into(), usage)),
         (Some(path), None) => {
             let path = Path::new(path);
@@ -610,7 +623,10 @@ pub fn describe(data: &[u8]) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "size: {} bytes", data.len());
     if let Some(kind) = compression(data) {
-        let _ = writeln!(s, "trailer: unknown ({kind}-compressed: decompress it first)");
+        let _ = writeln!(
+            s,
+            "trailer: unknown ({kind}-compressed: decompress it first)"
+        );
         return s;
     }
     let trailer = match proof::split_trailer(data) {
@@ -620,7 +636,17 @@ pub fn describe(data: &[u8]) -> String {
             return s;
         }
         Err(e) => {
-            let _ = writeln!(s, "trailer: {}", explain(e, &Root { levels: 0, hash: [0; HASH_LEN] }));
+            let _ = writeln!(
+                s,
+                "trailer: {}",
+                explain(
+                    e,
+                    &Root {
+                        levels: 0,
+                        hash: [0; HASH_LEN]
+                    }
+                )
+            );
             return s;
         }
     };
@@ -651,7 +677,9 @@ pub fn describe(data: &[u8]) -> String {
         return s;
     }
     if !info.reserved_fields_zero() {
-        s.push_str("warning: non-zero reserved fields: the kernel rejects this proof as malformed\n");
+        s.push_str(
+            "warning: non-zero reserved fields: the kernel rejects this proof as malformed\n",
+        );
     }
     let Some(p) = proof::Proof::parse_any(trailer.sig) else {
         let _ = writeln!(
@@ -776,7 +804,10 @@ fn cmd_append(raw: &[OsString]) -> CmdResult {
             ))
         }
         Err(e) => {
-            let root = Root { levels: 0, hash: [0; HASH_LEN] };
+            let root = Root {
+                levels: 0,
+                hash: [0; HASH_LEN],
+            };
             return err(format!("{}: {}", show(module_path), explain(e, &root)));
         }
     };

@@ -20,10 +20,9 @@ pub struct Staged {
 /// The temporary name for `dest`: hidden, in the same directory (so the
 /// rename stays within one file system), and unique to this process.
 fn temp_path(dest: &Path) -> PathBuf {
-    let name = dest.file_name().map_or_else(
-        || "out".into(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let name = dest
+        .file_name()
+        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
     let tmp = format!(".{name}.tmp{}", std::process::id());
     match dest.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.join(tmp),

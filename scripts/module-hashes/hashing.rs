@@ -100,7 +100,12 @@ pub fn read_tail(file: &mut File, file_len: u64) -> std::io::Result<Vec<u8>> {
 }
 
 /// Streams the first `len` bytes of `file` into `hasher`.
-pub fn hash_prefix(file: &mut File, len: u64, hasher: &mut Sha256, buf: &mut [u8]) -> Result<(), String> {
+pub fn hash_prefix(
+    file: &mut File,
+    len: u64,
+    hasher: &mut Sha256,
+    buf: &mut [u8],
+) -> Result<(), String> {
     let mut left = len;
     while left > 0 {
         let want = usize::try_from(left).map_or(buf.len(), |l| l.min(buf.len()));
@@ -175,7 +180,9 @@ where
             });
         }
     });
-    let slots = results.into_inner().map_err(|_| (0, "worker thread panicked".to_string()))?;
+    let slots = results
+        .into_inner()
+        .map_err(|_| (0, "worker thread panicked".to_string()))?;
     let mut out = Vec::with_capacity(slots.len());
     for (index, slot) in slots.into_iter().enumerate() {
         match slot {

@@ -100,7 +100,9 @@ pub fn parse(text: &str) -> Result<Vec<Entry>, OrderError> {
             return Err(malformed("control character in path"));
         }
         if line.starts_with('/') {
-            return Err(malformed("absolute path (paths are relative to the object tree)"));
+            return Err(malformed(
+                "absolute path (paths are relative to the object tree)",
+            ));
         }
         let stem = line
             .strip_suffix(".o")

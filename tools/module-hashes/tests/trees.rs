@@ -2,6 +2,9 @@
 //! core, and no single-bit change to a module, its proof or its info block
 //! gets through.
 
+// Positions index several arrays at once.
+#![allow(clippy::needless_range_loop)]
+
 use module_hashes::proof::{self, Error, ErrorClass, Root, HASH_LEN, INFO_LEN, MARKER};
 use module_hashes::sha256::Sha256;
 use module_hashes::tree::{self, Tree};
@@ -9,7 +12,9 @@ use module_hashes::tree::{self, Tree};
 /// A small deterministic payload for module `pos` of a tree of `n`.
 fn payload(n: usize, pos: usize) -> Vec<u8> {
     let len = 1 + (n * 7 + pos * 13) % 48;
-    (0..len).map(|i| (n * 31 + pos * 17 + i * 7) as u8).collect()
+    (0..len)
+        .map(|i| (n * 31 + pos * 17 + i * 7) as u8)
+        .collect()
 }
 
 fn build(n: usize) -> (Tree, Vec<Vec<u8>>) {
@@ -58,7 +63,13 @@ fn levels_follow_the_format() {
 #[test]
 fn empty_tree_has_zero_root() {
     let t = Tree::build(Vec::new()).unwrap();
-    assert_eq!(t.root(), Root { levels: 0, hash: [0; HASH_LEN] });
+    assert_eq!(
+        t.root(),
+        Root {
+            levels: 0,
+            hash: [0; HASH_LEN]
+        }
+    );
     assert!(t.proof(0).is_none());
 }
 
@@ -94,13 +105,19 @@ fn every_proof_of_every_tree_up_to_300_verifies_and_resists_flips() {
             }
             for (k, &(start, len)) in regions.iter().enumerate() {
                 let mut bad = module.clone();
-                flip(&mut bad[start..start + len], pick_bit(n * 1000 + pos * 10 + k, len));
+                flip(
+                    &mut bad[start..start + len],
+                    pick_bit(n * 1000 + pos * 10 + k, len),
+                );
                 assert!(verify(&bad, &root).is_err(), "n={n} pos={pos} region={k}");
                 checked += 1;
             }
             // Wrong levels: one more or one fewer than the root's.
             for levels in [root.levels + 1, root.levels - 1] {
-                let other = Root { levels, hash: root.hash };
+                let other = Root {
+                    levels,
+                    hash: root.hash,
+                };
                 assert!(
                     matches!(verify(&module, &other), Err(Error::ProofLength { .. })),
                     "n={n} pos={pos} levels={levels}"
@@ -184,7 +201,10 @@ fn trailer_errors_have_the_policy_class_of_module_signing() {
     let rest = info_at as u32;
     for sig_len in [rest, rest + 1, u32::MAX] {
         let e = with_info(&|i| i[8..].copy_from_slice(&sig_len.to_be_bytes()));
-        assert!(matches!(e, Err(Error::SigTooLong { .. })), "sig_len {sig_len}");
+        assert!(
+            matches!(e, Err(Error::SigTooLong { .. })),
+            "sig_len {sig_len}"
+        );
         assert_eq!(e.unwrap_err().class(), ErrorClass::Malformed);
     }
     // A shorter sig_len shifts the proof: wrong length, ENOPKG.
@@ -195,7 +215,10 @@ fn trailer_errors_have_the_policy_class_of_module_signing() {
     assert!(matches!(e, Err(Error::ProofLength { .. })));
     assert_eq!(e.unwrap_err().class(), ErrorClass::Unsupported);
     // A root of another build: ENOKEY.
-    let other = Root { levels: root.levels, hash: [7; HASH_LEN] };
+    let other = Root {
+        levels: root.levels,
+        hash: [7; HASH_LEN],
+    };
     let e = verify(&good, &other);
     assert_eq!(e, Err(Error::RootMismatch));
     assert_eq!(e.unwrap_err().class(), ErrorClass::UnknownKey);
@@ -206,7 +229,10 @@ fn absurd_levels_do_not_panic() {
     let (t, payloads) = build(3);
     let module = signed_module(&t, &payloads, 1);
     for levels in [0, 33, 64, u32::MAX / 32, u32::MAX] {
-        let root = Root { levels, hash: t.root().hash };
+        let root = Root {
+            levels,
+            hash: t.root().hash,
+        };
         assert!(verify(&module, &root).is_err());
     }
     // A proof of 40 levels folded with positions that overflow a shift.

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Hash-based module authentication.
+ *
+ * The build computes a Merkle tree over all in-tree modules, writes its root
+ * into the .module_hashes section of vmlinux and appends an inclusion proof
+ * to every module. See Documentation/admin-guide/module-hashes.rst.
+ */
+
+#ifndef _LINUX_MODULE_HASHES_H
+#define _LINUX_MODULE_HASHES_H
+
+#include <linux/types.h>
+
+/**
+ * struct module_hashes_root - The root of the Merkle tree over all modules
+ * @levels: Number of levels of the tree, and of sibling hashes in a proof
+ * @hash: SHA-256 root hash
+ *
+ * vmlinux is linked with a zero placeholder; the real value is written into
+ * the .module_hashes section once all modules are built.
+ */
+struct module_hashes_root {
+	u32 levels;
+	u8 hash[32];
+};
+
+extern const struct module_hashes_root module_hashes_root;
+
+/* The verifier, in kernel/module/hashes.rs; see there for the contract. */
+int module_hashes_verify(const u8 *module, size_t len, size_t *payload_len);
+
+#endif /* _LINUX_MODULE_HASHES_H */

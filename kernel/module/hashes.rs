@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Hash-based module authentication: the verifier.
+//!
+//! The build computes a Merkle tree over every in-tree module, seals its root
+//! into the `.module_hashes` section of vmlinux and appends an inclusion proof
+//! to each module, in the trailer that module signatures use. This file
+//! checks such a proof against the sealed root for the C module loader
+//! (`kernel/module/signing.c`), through one C-callable function,
+//! [`module_hashes_verify`].
+//!
+//! Parsing and folding are done by the proof core in `hashes_proof.rs`, the
+//! same source file the `module-hashes` host tool compiles. This file only
+//! provides SHA-256 (the kernel's library implementation), the sealed root
+//! and the mapping of failures to the error codes of module signing.
+//!
+//! See `Documentation/admin-guide/module-hashes.rst`.
+
+use kernel::{bindings, error::Error, ffi::c_int, prelude::*};
+
+#[path = "hashes_proof.rs"]
+pub mod proof;
+
+use proof::{ErrorClass, Root, Sha256, HASH_LEN, ROOT_LEN};
+
+/// Prefix of the messages printed by this file.
+const __LOG_PREFIX: &[u8] = b"module_hashes\0";
+
+// `struct module_hashes_root` is what the host tool writes into vmlinux.
+const _: () = assert!(core::mem::size_of::<bindings::module_hashes_root>() == ROOT_LEN);
+
+// The C prototype in `<linux/module_hashes.h>` and the definition below agree.
+const _: [unsafe extern "C" fn(*const u8, usize, *mut usize) -> c_int; 2] =
+    [bindings::module_hashes_verify, module_hashes_verify];
+
+/// SHA-256 from the kernel's crypto library (`lib/crypto/sha256.c`).
+struct KernelSha256(bindings::sha256_state);
+
+impl Sha256 for KernelSha256 {
+    fn new() -> Self {
+        // `sha256_init()` is a `static inline` function, which `bindgen` does
+        // not export; this is its body.
+        KernelSha256(bindings::sha256_state {
+            state: [
+                bindings::SHA256_H0,
+                bindings::SHA256_H1,
+                bindings::SHA256_H2,
+                bindings::SHA256_H3,
+                bindings::SHA256_H4,
+                bindings::SHA256_H5,
+                bindings::SHA256_H6,
+                bindings::SHA256_H7,
+            ],
+            count: 0,
+            buf: [0; bindings::SHA256_BLOCK_SIZE as usize],
+        })
+    }
+
+    fn update(&mut self, data: &[u8]) {
+        // `sha256_update()` takes an `unsigned int` length.
+        for chunk in data.chunks(u32::MAX as usize) {
+            // SAFETY: `self.0` is a state set up by `new()`; `chunk` is valid
+            // for reads of `chunk.len()` bytes, which fits in a `u32` because
+            // of the chunk size.
+            unsafe { bindings::sha256_update(&mut self.0, chunk.as_ptr(), chunk.len() as u32) };
+        }
+    }
+
+    fn finish(mut self) -> [u8; HASH_LEN] {
+        let mut digest = [0u8; HASH_LEN];
+        // SAFETY: `self.0` is a state set up by `new()`; `digest` is valid for
+        // writes of `SHA256_DIGEST_SIZE` (`HASH_LEN`) bytes.
+        unsafe { bindings::sha256_final(&mut self.0, digest.as_mut_ptr()) };
+        digest
+    }
+}
+
+/// Returns the root sealed into vmlinux.
+fn sealed_root() -> Root {
+    // The section is written after vmlinux has been linked, so the compiler
+    // must not assume it knows the value: read it with a volatile load.
+    //
+    // SAFETY: `module_hashes_root` is a constant object defined in
+    // `kernel/module/hashes_root.c`, valid for reads for the lifetime of the
+    // kernel and never written.
+    let root = unsafe { core::ptr::addr_of!(bindings::module_hashes_root).read_volatile() };
+    Root {
+        levels: root.levels,
+        hash: root.hash,
+    }
+}
+
+/// Maps a policy class to the error code module signing uses for it.
+fn to_error(class: ErrorClass) -> Error {
+    let errno = match class {
+        ErrorClass::Unsigned => bindings::ENODATA,
+        ErrorClass::Unsupported => bindings::ENOPKG,
+        ErrorClass::UnknownKey => bindings::ENOKEY,
+        ErrorClass::Malformed => bindings::EBADMSG,
+    };
+    Error::from_errno(-(errno as c_int))
+}
+
+/// Checks the Merkle proof appended to a module against the root sealed into
+/// vmlinux.
+///
+/// Returns 0 when the proof leads to the root, or a negative error code as
+/// the signature check of a module returns it:
+///
+/// * `-ENODATA`: the module has no trailer.
+/// * `-ENOPKG`: the trailer is not a Merkle proof (for example a PKCS#7
+///   signature), or the proof does not have the length `4 + 32 * levels`
+///   that the sealed root requires.
+/// * `-ENOKEY`: the proof is well formed but does not lead to the root: the
+///   module, or its position, is not the one the root was computed over.
+/// * `-EBADMSG`: the trailer is malformed (`sig_len` larger than the module,
+///   non-zero reserved fields).
+///
+/// When the trailer could be split off the module (every result other than
+/// `-ENODATA` and `-EBADMSG`), the length of the module without its trailer
+/// is stored in `*payload_len`; otherwise `*payload_len` is left untouched.
+///
+/// * `module`: the module as passed to the loader, trailer and marker
+///   included.
+/// * `len`: the length of `module` in bytes.
+/// * `payload_len`: where to store the length of the module without trailer.
+///
+/// # Safety
+///
+/// * `module` must be valid for reads of `len` bytes, and those bytes must not
+///   be written until the function returns.
+/// * `payload_len` must be valid for a write of a `usize` (`size_t`).
+#[no_mangle]
+pub unsafe extern "C" fn module_hashes_verify(
+    module: *const u8,
+    len: usize,
+    payload_len: *mut usize,
+) -> c_int {
+    if module.is_null() || payload_len.is_null() {
+        return to_error(ErrorClass::Malformed).to_errno();
+    }
+    // SAFETY: `module` is not null and the caller guarantees it is valid for
+    // reads of `len` bytes that are not written during this call.
+    let module = unsafe { core::slice::from_raw_parts(module, len) };
+
+    let trailer = match proof::split_trailer(module) {
+        Ok(trailer) => trailer,
+        Err(e) => return to_error(e.class()).to_errno(),
+    };
+    // SAFETY: `payload_len` is not null and the caller guarantees it is valid
+    // for a write of a `usize`.
+    unsafe { payload_len.write(trailer.payload.len()) };
+
+    match proof::verify_trailer::<KernelSha256>(&trailer, &sealed_root()) {
+        Ok(()) => 0,
+        Err(e) => {
+            pr_debug!("module not authenticated: {:?}\n", e);
+            to_error(e.class()).to_errno()
+        }
+    }
+}

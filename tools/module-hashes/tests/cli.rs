@@ -1,0 +1,591 @@
+//! The module-hashes command line on temporary trees: the outputs, the
+//! messages, and that every fault leaves the tree exactly as it was.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use module_hashes::proof::{self, SigInfo, MARKER};
+use tempfile::TempDir;
+
+const BIN: &str = env!("CARGO_BIN_EXE_module-hashes");
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run module-hashes")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A build tree with `n` modules under nested directories.
+fn tree_with(n: usize) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut order = String::new();
+    for i in 0..n {
+        let sub = format!("drivers/d{}", i % 3);
+        fs::create_dir_all(dir.path().join(&sub)).unwrap();
+        let data: Vec<u8> = (0..(100 + i * 37)).map(|b| (b * 7 + i) as u8).collect();
+        fs::write(dir.path().join(format!("{sub}/m{i}.ko")), data).unwrap();
+        order.push_str(&format!("{sub}/m{i}.o\n"));
+    }
+    fs::write(dir.path().join("modules.order"), order).unwrap();
+    dir
+}
+
+const BUILD: &[&str] = &[
+    "build",
+    "--order",
+    "modules.order",
+    "--suffix",
+    ".ko",
+    "--root-bin",
+    "root.bin",
+    "--root-c",
+    "root.c",
+];
+
+/// Every file under `dir` with its contents, to compare whole trees.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(base, &path, out);
+            } else if let Ok(data) = fs::read(&path) {
+                out.insert(path.strip_prefix(base).unwrap().to_path_buf(), data);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// Runs a build that must fail, and checks that it named `needle` and left
+/// every file as it was.
+fn assert_build_fails_cleanly(dir: &Path, args: &[&str], needle: &str) {
+    let before = snapshot(dir);
+    let out = run(dir, args);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains(needle),
+        "stderr {:?} lacks {needle:?}",
+        stderr(&out)
+    );
+    assert_eq!(snapshot(dir), before, "the failed build changed the tree");
+}
+
+#[test]
+fn build_writes_root_and_one_trailer_per_module() {
+    let dir = tree_with(5);
+    let out = run(dir.path(), BUILD);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let root = fs::read(dir.path().join("root.bin")).unwrap();
+    assert_eq!(root.len(), 36);
+    assert_eq!(&root[..4], &3u32.to_le_bytes());
+    let c = fs::read_to_string(dir.path().join("root.c")).unwrap();
+    assert!(c.contains(".levels = 3,"));
+    assert!(c.contains(&format!("0x{:02x}, 0x{:02x}", root[4], root[5])));
+    for i in 0..5 {
+        let t = fs::read(dir.path().join(format!("drivers/d{}/m{i}.merkle", i % 3))).unwrap();
+        assert_eq!(t.len(), 4 + 3 * 32 + 12 + 28);
+        assert!(t.ends_with(MARKER));
+        let info = SigInfo::from_bytes(t[t.len() - 40..t.len() - 28].try_into().unwrap());
+        assert_eq!(info, SigInfo::merkle(100));
+        assert_eq!(&t[..4], &(i as u32).to_be_bytes());
+    }
+    // Nothing else: no temporary files left behind.
+    let names: Vec<_> = snapshot(dir.path()).into_keys().collect();
+    assert_eq!(names.len(), 1 + 5 * 2 + 2, "{names:?}");
+}
+
+#[test]
+fn output_does_not_depend_on_thread_count() {
+    let dir = tree_with(40);
+    let mut results = Vec::new();
+    for jobs in ["1", "2", "7", "64"] {
+        let mut args = BUILD.to_vec();
+        args.extend(["--jobs", jobs]);
+        assert!(run(dir.path(), &args).status.success());
+        results.push(snapshot(dir.path()));
+    }
+    assert!(results.windows(2).all(|w| w[0] == w[1]));
+}
+
+#[test]
+fn big_endian_root_stores_levels_big_endian() {
+    let dir = tree_with(3);
+    let mut args = BUILD.to_vec();
+    args.push("--big-endian");
+    assert!(run(dir.path(), &args).status.success());
+    let root = fs::read(dir.path().join("root.bin")).unwrap();
+    assert_eq!(&root[..4], &2u32.to_be_bytes());
+    let m = dir.path().join("drivers/d0/m0.ko");
+    let mut signed = fs::read(&m).unwrap();
+    signed.extend(fs::read(dir.path().join("drivers/d0/m0.merkle")).unwrap());
+    fs::write(dir.path().join("s.ko"), signed).unwrap();
+    let ok = run(
+        dir.path(),
+        &["verify", "--root", "root.bin", "--big-endian", "s.ko"],
+    );
+    assert!(ok.status.success(), "{}", stdout(&ok));
+    let wrong = run(dir.path(), &["verify", "--root", "root.bin", "s.ko"]);
+    assert!(
+        stdout(&wrong).contains("bad proof length"),
+        "{}",
+        stdout(&wrong)
+    );
+}
+
+#[test]
+fn empty_order_gives_the_zero_root() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("modules.order"), "").unwrap();
+    assert!(run(dir.path(), BUILD).status.success());
+    assert_eq!(
+        fs::read(dir.path().join("root.bin")).unwrap(),
+        vec![0u8; 36]
+    );
+}
+
+#[test]
+fn append_in_build_is_idempotent_and_modules_verify() {
+    let dir = tree_with(6);
+    let mut args = BUILD.to_vec();
+    args.push("--append");
+    assert!(run(dir.path(), &args).status.success());
+    let first = snapshot(dir.path());
+    let modules: Vec<String> = (0..6)
+        .map(|i| format!("drivers/d{}/m{i}.ko", i % 3))
+        .collect();
+    let mut verify = vec!["verify", "--root", "root.bin"];
+    verify.extend(modules.iter().map(String::as_str));
+    let out = run(dir.path(), &verify);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert_eq!(stdout(&out).matches(": ok").count(), 6);
+    // Again: same tree, same bytes; proofs on the modules are not hashed.
+    let mtime = |p: &str| {
+        fs::metadata(dir.path().join(p))
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
+    let before = mtime(&modules[0]);
+    assert!(run(dir.path(), &args).status.success());
+    assert_eq!(snapshot(dir.path()), first);
+    assert_eq!(
+        mtime(&modules[0]),
+        before,
+        "an unchanged module was rewritten"
+    );
+}
+
+#[test]
+fn paths_with_dots_keep_everything_before_the_suffix() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("fs/xfs.orig")).unwrap();
+    fs::write(dir.path().join("fs/xfs.orig/x.fs.ko.stripped"), b"abc").unwrap();
+    fs::write(dir.path().join("modules.order"), "fs/xfs.orig/x.fs.o\n").unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "build",
+            "--order",
+            "modules.order",
+            "--suffix",
+            ".ko.stripped",
+            "--root-bin",
+            "r",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(dir.path().join("fs/xfs.orig/x.fs.merkle").is_file());
+}
+
+#[test]
+fn missing_module_fails_and_writes_nothing() {
+    let dir = tree_with(4);
+    // Old outputs exist: they must survive untouched.
+    assert!(run(dir.path(), BUILD).status.success());
+    fs::remove_file(dir.path().join("drivers/d2/m2.ko")).unwrap();
+    fs::write(dir.path().join("drivers/d0/m0.ko"), b"changed").unwrap();
+    assert_build_fails_cleanly(dir.path(), BUILD, "drivers/d2/m2.ko: cannot open");
+}
+
+#[test]
+fn unreadable_module_fails_and_writes_nothing() {
+    let dir = tree_with(4);
+    // A directory where the module should be: opening works, reading not.
+    fs::remove_file(dir.path().join("drivers/d1/m1.ko")).unwrap();
+    fs::create_dir(dir.path().join("drivers/d1/m1.ko")).unwrap();
+    assert_build_fails_cleanly(dir.path(), BUILD, "drivers/d1/m1.ko: not a regular file");
+}
+
+#[test]
+fn empty_module_fails_and_writes_nothing() {
+    let dir = tree_with(4);
+    fs::write(dir.path().join("drivers/d0/m3.ko"), b"").unwrap();
+    assert_build_fails_cleanly(
+        dir.path(),
+        BUILD,
+        "drivers/d0/m3.ko: empty module (0 bytes)",
+    );
+}
+
+#[test]
+fn malformed_order_lines_fail_with_file_and_line() {
+    let cases = [
+        (
+            "drivers/d0/m0.o\ndrivers/d1/m1.ko\n",
+            "line 2: does not end in .o",
+        ),
+        ("drivers/d0/m0.o\n\n", "line 2: empty line"),
+        (
+            " drivers/d0/m0.o\n",
+            "line 1: leading or trailing white space",
+        ),
+        ("/abs/m0.o\n", "line 1: absolute path"),
+        (
+            "drivers/d0/m0.o\ndrivers/d0/m0.o\n",
+            "line 2: module listed twice",
+        ),
+        ("drivers/d0/m0.o", "line 1: last line has no newline"),
+        ("drivers/d0/.o\n", "line 1: no module name"),
+        ("drivers/d0/m\t0.o\n", "line 1: control character"),
+    ];
+    for (text, needle) in cases {
+        let dir = tree_with(2);
+        fs::write(dir.path().join("modules.order"), text).unwrap();
+        assert_build_fails_cleanly(dir.path(), BUILD, &format!("modules.order: {needle}"));
+    }
+}
+
+#[test]
+fn too_many_modules_is_an_error() {
+    use module_hashes::order::{check_count, OrderError, MAX_MODULES};
+    assert_eq!(check_count(MAX_MODULES), Ok(()));
+    assert_eq!(check_count(MAX_MODULES + 1), Err(OrderError::TooMany));
+    assert!(module_hashes::tree::Tree::build(Vec::new()).is_some());
+}
+
+#[test]
+fn unwritable_output_fails_and_writes_nothing() {
+    let dir = tree_with(3);
+    // The root's directory is a file: nothing can be created in it.
+    fs::write(dir.path().join("notadir"), b"x").unwrap();
+    let mut args = BUILD.to_vec();
+    args[6] = "notadir/root.bin";
+    assert_build_fails_cleanly(dir.path(), &args, "notadir/root.bin: cannot write");
+    // A trailer path occupied by a directory is refused before any rename.
+    let dir = tree_with(3);
+    fs::create_dir(dir.path().join("drivers/d2/m2.merkle")).unwrap();
+    assert_build_fails_cleanly(dir.path(), BUILD, "drivers/d2/m2.merkle: cannot write");
+}
+
+#[test]
+fn full_disk_fails_and_leaves_no_partial_file() {
+    let dir = tree_with(8);
+    // The modules fit in 128 KiB of tmpfs; a filler then takes the rest,
+    // so the first trailer written hits ENOSPC.
+    let script = r#"
+        mount -t tmpfs -o size=128k tmpfs "$2"
+        cp -a "$1/." "$2/"
+        cd "$2"
+        head -c 1000000 /dev/zero > filler 2>/dev/null || true
+        before=$(find . -type f -exec sha256sum {} + | sort)
+        if "$BIN" build --order modules.order --suffix .ko --root-bin root.bin --root-c root.c; then
+            echo "BUILD SUCCEEDED"; exit 1
+        fi
+        after=$(find . -type f -exec sha256sum {} + | sort)
+        [ "$after" = "$before" ] || { echo "TREE CHANGED"; exit 1; }
+        echo CLEAN
+    "#;
+    let mnt = tempfile::tempdir().unwrap();
+    let out = Command::new("unshare")
+        .args(["-m", "sh", "-euc", script, "sh"])
+        .arg(dir.path())
+        .arg(mnt.path())
+        .env("BIN", BIN)
+        .output()
+        .expect("unshare");
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("No space left on device"), "{text}");
+    assert!(text.contains("CLEAN"), "{text}");
+}
+
+#[test]
+fn read_only_output_fails_and_writes_nothing() {
+    let dir = tree_with(3);
+    let script = r#"
+        mount --bind "$1" "$1"
+        mount -o remount,bind,ro "$1"
+        cd "$1"
+        if "$BIN" build --order modules.order --suffix .ko --root-bin root.bin 2>&1; then
+            echo "BUILD SUCCEEDED"; exit 1
+        fi
+    "#;
+    let before = snapshot(dir.path());
+    let out = Command::new("unshare")
+        .args(["-m", "sh", "-euc", script, "sh"])
+        .arg(dir.path())
+        .env("BIN", BIN)
+        .output()
+        .expect("unshare");
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("Read-only file system"), "{text}");
+    assert_eq!(snapshot(dir.path()), before);
+}
+
+/// A module with a trailer whose info block is modified by `edit`.
+fn module_with_trailer(sig: &[u8], edit: impl Fn(&mut SigInfo)) -> Vec<u8> {
+    let mut info = SigInfo::merkle(sig.len() as u32);
+    edit(&mut info);
+    let mut m = b"\x7fELF-module-payload".to_vec();
+    m.extend_from_slice(sig);
+    m.extend_from_slice(&info.to_bytes());
+    m.extend_from_slice(MARKER);
+    m
+}
+
+#[test]
+fn verify_names_the_precise_reason() {
+    let dir = tree_with(4);
+    assert!(run(dir.path(), BUILD).status.success());
+    let p = dir.path();
+    let good = {
+        let mut m = fs::read(p.join("drivers/d1/m1.ko")).unwrap();
+        m.extend(fs::read(p.join("drivers/d1/m1.merkle")).unwrap());
+        m
+    };
+    let proof_bytes = &good[good.len() - 40 - 68..good.len() - 40];
+    let mut tampered = good.clone();
+    tampered[10] ^= 1;
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("good.ko", good.clone(), ": ok"),
+        (
+            "plain.ko",
+            b"\x7fELF plain".to_vec(),
+            "no signature trailer",
+        ),
+        (
+            "pkcs7.ko",
+            module_with_trailer(&[0x30; 300], |i| i.id_type = proof::ID_PKCS7),
+            "PKCS#7 signature",
+        ),
+        (
+            "type9.ko",
+            module_with_trailer(proof_bytes, |i| i.id_type = 9),
+            "wrong trailer type: id_type 9",
+        ),
+        (
+            "short.ko",
+            module_with_trailer(&proof_bytes[..36], |_| {}),
+            "bad proof length: 36 bytes, the root has 2 levels and needs 68 bytes",
+        ),
+        (
+            "reserved.ko",
+            module_with_trailer(proof_bytes, |i| i.key_id_len = 1),
+            "malformed info block",
+        ),
+        (
+            "toolong.ko",
+            module_with_trailer(proof_bytes, |i| i.sig_len = 5000),
+            "malformed trailer: sig_len 5000",
+        ),
+        ("tampered.ko", tampered, "root mismatch"),
+    ];
+    for (name, data, _) in &cases {
+        fs::write(p.join(name), data).unwrap();
+    }
+    for (name, _, needle) in &cases {
+        let out = run(p, &["verify", "--root", "root.bin", name]);
+        let line = stdout(&out);
+        assert!(line.starts_with(&format!("{name}: ")), "{line}");
+        assert!(line.contains(needle), "{name}: {line:?} lacks {needle:?}");
+        assert_eq!(out.status.success(), *needle == ": ok", "{name}");
+    }
+    // Several modules: one line each, failure if any fails.
+    let out = run(
+        p,
+        &["verify", "--root", "root.bin", "good.ko", "tampered.ko"],
+    );
+    assert_eq!(stdout(&out).lines().count(), 2);
+    assert_eq!(out.status.code(), Some(1));
+    let out = run(p, &["verify", "--root", "modules.order", "good.ko"]);
+    assert!(
+        stderr(&out).contains("modules.order: not a root file"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn verify_and_root_read_a_vmlinux_elf() {
+    let dir = tree_with(5);
+    assert!(run(dir.path(), BUILD).status.success());
+    let p = dir.path();
+    // Any ELF with a .module_hashes section stands in for vmlinux here.
+    let status = Command::new("objcopy")
+        .arg("--add-section")
+        .arg(format!(".module_hashes={}", p.join("root.bin").display()))
+        .arg(std::env::current_exe().unwrap())
+        .arg(p.join("vmlinux"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let root = fs::read(p.join("root.bin")).unwrap();
+    let out = run(p, &["root", "vmlinux"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let hex: String = root[4..].iter().map(|b| format!("{b:02x}")).collect();
+    assert!(stdout(&out).contains("levels: 3\n"));
+    assert!(stdout(&out).contains(&format!("root: {hex}\n")));
+    let mut m = fs::read(p.join("drivers/d0/m3.ko")).unwrap();
+    m.extend(fs::read(p.join("drivers/d0/m3.merkle")).unwrap());
+    fs::write(p.join("s.ko"), m).unwrap();
+    assert!(run(p, &["verify", "--vmlinux", "vmlinux", "s.ko"])
+        .status
+        .success());
+    let out = run(p, &["root", "modules.order"]);
+    assert!(stderr(&out).contains("modules.order: not an ELF file"));
+    let out = run(p, &["root", BIN]);
+    assert!(
+        stderr(&out).contains("no .module_hashes section"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn inspect_describes_merkle_and_pkcs7_trailers() {
+    let dir = tree_with(5);
+    assert!(run(dir.path(), BUILD).status.success());
+    let p = dir.path();
+    let mut m = fs::read(p.join("drivers/d1/m4.ko")).unwrap();
+    let payload_len = m.len();
+    m.extend(fs::read(p.join("drivers/d1/m4.merkle")).unwrap());
+    fs::write(p.join("s.ko"), &m).unwrap();
+    fs::write(
+        p.join("p.ko"),
+        module_with_trailer(&[0x30; 300], |i| i.id_type = 2),
+    )
+    .unwrap();
+    let out = run(p, &["inspect", "s.ko", "p.ko", "drivers/d0/m0.ko"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    let root = fs::read(p.join("root.bin")).unwrap();
+    let hex: String = root[4..].iter().map(|b| format!("{b:02x}")).collect();
+    for needle in [
+        "file: s.ko\n",
+        "trailer: Merkle proof (id_type 3)\n",
+        &format!("payload: {payload_len} bytes\n"),
+        &format!("signature: 100 bytes at offset {payload_len}\n"),
+        "position: 4\n",
+        "levels: 3\n",
+        "sibling[2]: ",
+        &format!("root: {hex}\n"),
+        "file: p.ko\n",
+        "trailer: PKCS#7 signature (id_type 2)\n",
+        "signature: 300 bytes",
+        "file: drivers/d0/m0.ko\n",
+        "trailer: none (unsigned module)\n",
+    ] {
+        assert!(
+            text.contains(needle),
+            "inspect output lacks {needle:?}:\n{text}"
+        );
+    }
+    // The PKCS#7 part is described, not parsed as a proof.
+    let pkcs7_part = text
+        .split("file: p.ko")
+        .nth(1)
+        .unwrap()
+        .split("file:")
+        .next()
+        .unwrap();
+    assert!(!pkcs7_part.contains("position:"));
+}
+
+#[test]
+fn append_replaces_a_merkle_trailer_and_refuses_pkcs7() {
+    let dir = tree_with(3);
+    assert!(run(dir.path(), BUILD).status.success());
+    let p = dir.path();
+    let m = "drivers/d1/m1.ko";
+    let t = "drivers/d1/m1.merkle";
+    let original = fs::read(p.join(m)).unwrap();
+    assert!(run(p, &["append", t, m]).status.success());
+    let once = fs::read(p.join(m)).unwrap();
+    assert_eq!(once.len(), original.len() + 68 + 40);
+    assert!(run(p, &["append", t, m]).status.success());
+    assert_eq!(
+        fs::read(p.join(m)).unwrap(),
+        once,
+        "append is not idempotent"
+    );
+    // Replacing a different Merkle trailer.
+    assert!(run(p, &["append", "drivers/d0/m0.merkle", m])
+        .status
+        .success());
+    assert_eq!(fs::read(p.join(m)).unwrap().len(), once.len());
+    assert!(run(p, &["append", t, m]).status.success());
+    assert_eq!(fs::read(p.join(m)).unwrap(), once);
+
+    fs::write(
+        p.join("p.ko"),
+        module_with_trailer(&[0x30; 300], |i| i.id_type = 2),
+    )
+    .unwrap();
+    let before = fs::read(p.join("p.ko")).unwrap();
+    let out = run(p, &["append", t, "p.ko"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("p.ko: carries a PKCS#7 signature"));
+    assert_eq!(fs::read(p.join("p.ko")).unwrap(), before);
+    // A file that is not a trailer is refused before the module is touched.
+    let out = run(p, &["append", "modules.order", m]);
+    assert!(stderr(&out).contains("modules.order: "), "{}", stderr(&out));
+    assert_eq!(fs::read(p.join(m)).unwrap(), once);
+}
+
+#[test]
+fn every_command_has_help_and_usage_errors_exit_2() {
+    for cmd in ["build", "verify", "inspect", "root", "append"] {
+        let out = run(Path::new("."), &[cmd, "--help"]);
+        assert!(out.status.success(), "{cmd} --help");
+        assert!(stdout(&out).starts_with(&format!("Usage: module-hashes {cmd}")));
+    }
+    let out = run(Path::new("."), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(Path::new("."), &["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("unknown command 'frobnicate'"));
+    let out = run(Path::new("."), &["build", "--order", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--suffix is required"));
+    let out = run(
+        Path::new("."),
+        &["verify", "--root", "a", "--vmlinux", "b", "m.ko"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn compressed_modules_are_recognised() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    fs::write(p.join("root.bin"), [0u8; 36]).unwrap();
+    fs::write(p.join("m.ko.xz"), b"\xfd7zXZ\x00\x00rest").unwrap();
+    let out = run(p, &["verify", "--root", "root.bin", "m.ko.xz"]);
+    assert!(stdout(&out).contains("xz-compressed: decompress it first"));
+}
