@@ -478,17 +478,9 @@ fn stage_module_with_trailer(
     let pos = u32::try_from(pos).map_err(|_| "too many modules".to_string())?;
     let staged = fsio::stage_with(path, Some(meta.permissions()), |out| {
         let mut hasher = crate::proof::leaf_hasher::<Sha256>(pos);
-        let mut left = hashed.payload_len;
-        while left > 0 {
-            let want = usize::try_from(left).map_or(buf.len(), |l| l.min(buf.len()));
-            let chunk = buf
-                .get_mut(..want)
-                .ok_or_else(|| io::Error::other("read buffer too small"))?;
-            file.read_exact(chunk)?;
-            hasher.update(chunk);
-            out.write_all(chunk)?;
-            left -= want as u64;
-        }
+        hashing::hash_prefix(&mut file, hashed.payload_len, &mut hasher, buf, |chunk| {
+            out.write_all(chunk)
+        })?;
         if hasher.finish() != hashed.leaf {
             return Err(io::Error::other("changed after it was hashed"));
         }

@@ -99,20 +99,27 @@ pub fn read_tail(file: &mut File, file_len: u64) -> std::io::Result<Vec<u8>> {
     Ok(tail)
 }
 
-/// Streams the first `len` bytes of `file` into `hasher`.
-pub fn hash_prefix(
+/// Streams the first `len` bytes of `file` into `hasher`, handing each chunk
+/// to `sink` as well (to copy what is hashed, and only that).
+pub fn hash_prefix<S>(
     file: &mut File,
     len: u64,
     hasher: &mut Sha256,
     buf: &mut [u8],
-) -> Result<(), String> {
+    mut sink: S,
+) -> std::io::Result<()>
+where
+    S: FnMut(&[u8]) -> std::io::Result<()>,
+{
     let mut left = len;
     while left > 0 {
         let want = usize::try_from(left).map_or(buf.len(), |l| l.min(buf.len()));
-        let chunk = buf.get_mut(..want).ok_or("read buffer too small")?;
-        file.read_exact(chunk)
-            .map_err(|e| format!("read failed: {e}"))?;
+        let chunk = buf
+            .get_mut(..want)
+            .ok_or_else(|| std::io::Error::other("read buffer too small"))?;
+        file.read_exact(chunk)?;
         hasher.update(chunk);
+        sink(chunk)?;
         left -= want as u64;
     }
     Ok(())
@@ -132,7 +139,8 @@ pub fn hash_module(path: &Path, pos: u32, buf: &mut [u8]) -> Result<Hashed, Stri
     let tail = read_tail(&mut file, file_len).map_err(|e| format!("read failed: {e}"))?;
     let payload_len = file_len - merkle_trailer_len(file_len, &tail);
     let mut hasher = proof::leaf_hasher::<Sha256>(pos);
-    hash_prefix(&mut file, payload_len, &mut hasher, buf)?;
+    hash_prefix(&mut file, payload_len, &mut hasher, buf, |_| Ok(()))
+        .map_err(|e| format!("read failed: {e}"))?;
     let after = file.metadata().map_err(|e| format!("cannot stat: {e}"))?;
     let stamp = Stamp::of(&before);
     if Stamp::of(&after) != stamp {
