@@ -61,6 +61,7 @@ for layer in host reference kernel; do
 	host)
 		run_layer cargo-test cargo test --release --manifest-path "$cargo_dir/Cargo.toml"
 		run_layer kbuild-flags "$top/tools/check-kbuild-flags.sh"
+		run_layer docs "$top/tools/check-docs.sh"
 		;;
 	reference)
 		run_layer python-selftest python3 "$ref" selftest

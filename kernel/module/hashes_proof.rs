@@ -9,7 +9,7 @@
 //! implementation, and never panics: every slice access goes through `get`
 //! and every length computation is checked.
 //!
-//! The bytes are those of `Documentation/admin-guide/module-hashes.rst`:
+//! The bytes are those of `Documentation/admin-guide/module-hashes-format.rst`:
 //! a module is `payload || proof || info block || marker`, the proof is
 //! `be32 pos || levels x 32-byte siblings`, a leaf is
 //! `SHA256(0x01 || be32 pos || payload)` and an inner node is
