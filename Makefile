@@ -30,7 +30,7 @@ kernel: deps
 	tools/build-kernel.sh default $(OUT)
 
 run: kernel
-	tools/boot.sh run $(OUT)
+	tools/boot.sh $(OUT)
 
 test: deps
 	tools/run-tests.sh
