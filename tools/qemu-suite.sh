@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The QEMU suite: builds the test kernels, boots each under every command
+# line of the matrix with an initramfs that runs modtest (init_module and
+# finit_module with exact errno checks), and checks each boot's log for the
+# sealed root and for any oops, BUG, WARNING or Rust panic. Prints TAP and a
+# closing "N passed, N failed".
+#
+# Kernels (tools/configs/): "hashes" (hashes only, the default configuration,
+# build/out/) and "hashes-sig" (hashes plus MODULE_SIG without
+# MODULE_SIG_ALL, build/out-hashes-sig/).
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+work=$top/build/qemu
+mkdir -p "$work"
+tests=0
+failures=0
+
+ok() {
+	tests=$((tests + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $tests - $2"
+	else
+		failures=$((failures + 1))
+		echo "not ok $tests - $2"
+	fi
+}
+
+# build CONFIG OUTDIR: builds a kernel and installs its modules; one test.
+build() {
+	local log=$work/build-$1.log start=$SECONDS
+	"$top/tools/build-kernel.sh" "$1" "$2" >"$log" 2>&1
+	local rc=$?
+	ok $rc "kernel $1 builds and installs ($((SECONDS - start)) s)"
+	[ $rc -eq 0 ] || tail -n 30 "$log" | sed 's/^/# /'
+	return $rc
+}
+
+. "$top/tools/qemu-test/lib.sh"
+prepare_host_tools || exit 1
+
+# boot CONFIG OUTDIR MODE CMDLINE...: one boot; checks modtest's results
+# and the kernel log.
+boot() {
+	local config=$1 out=$2 mode=$3 log=$work/boot-$1-$3.log
+	shift 3
+	local start=$SECONDS
+	boot_qemu "$config" "$out" "$mode" "$log" "$@"
+	local name="$config/$mode"
+	echo "# boot $name: $((SECONDS - start)) s, log ${log#"$top"/}"
+	# modtest's own TAP lines, renumbered into this stream.
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok 0 "$name: ${line#ok * - }" ;;
+		"not ok "*)
+			local rest=${line#not ok }
+			ok 1 "$name: ${rest#* - }"
+			;;
+		esac
+	done < <(grep -E '^(not )?ok [0-9]+ - ' "$log")
+	grep -q '^modtest: end' "$log"
+	ok $? "$name: modtest ran to the end"
+	local bad='BUG:|WARNING:|Oops|Kernel panic|panicked at|rust_panic|Call Trace'
+	! grep -Eq "$bad" "$log"
+	ok $? "$name: no oops, BUG, WARNING or panic in the kernel log"
+	grep -E -m 3 -B 2 "$bad" "$log" | sed 's/^/# /'
+	# The root the booted bzImage prints is the one sealed into vmlinux.
+	local levels hash
+	levels=$("$qemu_work/module-hashes" root "$out/vmlinux" | sed -n 's/^levels: //p')
+	hash=$("$qemu_work/module-hashes" root "$out/vmlinux" | sed -n 's/^root: //p')
+	[ "$levels" -gt 0 ] && grep -q "module_hashes: root: $levels levels, sha256 $hash" "$log"
+	ok $? "$name: the kernel prints the root sealed into vmlinux ($levels levels)"
+}
+
+# oot_module OBJ: builds tools/qemu-test/oot against the kernel in OBJ and
+# signs it with that build's key; prints the signed module's path.
+oot_module() {
+	local obj=$1 dir=$work/oot
+	rm -rf "$dir"
+	cp -a "$top/tools/qemu-test/oot" "$dir"
+	make -s -C "$obj" M="$dir" LLVM=1 RUSTC=/usr/bin/rustc modules >&2 &&
+		"$obj/scripts/sign-file" sha256 "$obj/certs/signing_key.pem" \
+			"$obj/certs/signing_key.x509" "$dir/oot_hello.ko" &&
+		echo "$dir/oot_hello.ko"
+}
+
+echo "TAP version 13"
+sig_out=$top/build/out-hashes-sig
+sig_obj=$top/build/obj-hashes-sig
+sign=(--sign-file "$sig_obj/scripts/sign-file" --key "$sig_obj/certs/signing_key.pem"
+	--cert "$sig_obj/certs/signing_key.x509")
+# The MODULE_SIG build first: its sign-file and key also make the PKCS#7
+# module that the hashes-only kernel must not accept as authenticated.
+if build hashes-sig "$sig_out"; then
+	oot=$(oot_module "$sig_obj")
+	ok $? "an out-of-tree module builds against hashes-sig and is signed with sign-file"
+	if make_initramfs hashes-sig "$sig_out" sig,off "${sign[@]}" --oot "$oot"; then
+		boot hashes-sig "$sig_out" sig module.sig_enforce=1
+		boot hashes-sig "$sig_out" off
+	fi
+fi
+if build hashes "$top/build/out" &&
+	make_initramfs hashes "$top/build/out" off,enforce,lockdown "${sign[@]}"; then
+	boot hashes "$top/build/out" off
+	boot hashes "$top/build/out" enforce module.sig_enforce=1
+	boot hashes "$top/build/out" lockdown lockdown=integrity
+fi
+
+echo "1..$tests"
+echo "$((tests - failures)) passed, $failures failed"
+[ "$failures" -eq 0 ]
