@@ -18,6 +18,7 @@ help:
 	@echo "make test          every test layer; ends with 'N passed, N failed'"
 	@echo "make test-host     only the host layers (tool, proof core, reference)"
 	@echo "make bench-tool    module-hashes against OpenSSL on Debian's modules"
+	@echo "make reproducible  build twice in different directories and compare"
 	@echo "make clean         remove build/ and cargo output"
 
 deps:
@@ -45,3 +46,6 @@ bench: bench-tool
 
 clean:
 	rm -rf build tools/module-hashes/target
+
+reproducible: deps
+	tools/reproducible.sh

@@ -57,6 +57,25 @@ openssl_all_cores() { files | xargs -P "$cores" -n 200 openssl dgst -sha256; }
 tool_build() { "$tool" build --order modules.order --suffix .ko --root-bin root.bin "$@"; }
 
 files | xargs cat >/dev/null
+# A fresh build writes every trailer: the first run after deleting them.
+fresh=""
+for _ in 1 2 3; do
+	find kernel -name '*.merkle' -delete
+	sync
+	t=$(best_of 1 tool_build)
+	if [ -z "$fresh" ] || awk -v t="$t" -v b="$fresh" 'BEGIN {exit !(t < b)}'; then fresh=$t; fi
+done
+# The floor for that on this file system: creating as many small files.
+create_floor=$(python3 -c '
+import os, sys, time
+paths = [l.strip()[:-2] + ".floor" for l in open("modules.order")]
+t = time.time()
+for p in paths:
+    with open(p, "wb") as f:
+        f.write(b"x" * 468)
+print("%.3f" % (time.time() - t))
+for p in paths:
+    os.unlink(p)')
 tool_all=$(best_of "$runs" tool_build)
 tool_one=$(best_of "$runs" tool_build --jobs 1)
 ossl_one=$(best_of "$runs" openssl_one_core)
@@ -64,13 +83,15 @@ ossl_all=$(best_of "$runs" openssl_all_cores)
 rate() { awk -v b="$bytes" -v t="$1" 'BEGIN {printf "%.0f", b / 1e6 / t}'; }
 
 echo
-echo "corpus: $count modules, $mb MB ($(echo kernel | head -c0)Debian linux-image-6.12 amd64, decompressed), $cores cores"
-echo "sha256 backend: $("$tool" root --help >/dev/null; "$tool" inspect /dev/null >/dev/null 2>&1; echo "$(cat /proc/cpuinfo | grep -q sha_ni && echo sha-ni || echo portable)")"
-printf '%-44s %8s %8s\n' "what (best of $runs runs)" "wall s" "MB/s"
-printf '%-44s %8s %8s\n' "module-hashes build, $cores threads" "$tool_all" "$(rate "$tool_all")"
-printf '%-44s %8s %8s\n' "module-hashes build, 1 thread" "$tool_one" "$(rate "$tool_one")"
-printf '%-44s %8s %8s\n' "openssl dgst -sha256, 1 process" "$ossl_one" "$(rate "$ossl_one")"
-printf '%-44s %8s %8s\n' "openssl dgst -sha256, $cores processes" "$ossl_all" "$(rate "$ossl_all")"
+echo "corpus: $count modules, $mb MB (Debian linux-image-6.12 amd64, decompressed), $cores cores"
+echo "sha256 backend: $(grep -qw sha_ni /proc/cpuinfo && echo sha-ni || echo portable)"
+printf '%-52s %8s %8s\n' "what (best of $runs runs; trailers in place)" "wall s" "MB/s"
+printf '%-52s %8s %8s\n' "module-hashes build, fresh (writes $count trailers)" "$fresh" "$(rate "$fresh")"
+printf '%-52s %8s\n' "  (python creating $count small files: FS floor)" "$create_floor"
+printf '%-52s %8s %8s\n' "module-hashes build, $cores threads" "$tool_all" "$(rate "$tool_all")"
+printf '%-52s %8s %8s\n' "module-hashes build, 1 thread" "$tool_one" "$(rate "$tool_one")"
+printf '%-52s %8s %8s\n' "openssl dgst -sha256, 1 process" "$ossl_one" "$(rate "$ossl_one")"
+printf '%-52s %8s %8s\n' "openssl dgst -sha256, $cores processes" "$ossl_all" "$(rate "$ossl_all")"
 printf 'per-core throughput, tool / openssl: %s\n' \
 	"$(awk -v a="$tool_one" -v b="$ossl_one" 'BEGIN {printf "%.2f", b / a}')"
 printf 'upstream C tool reference: 0.73 s for 4256 modules; this run: %s s for %s\n' "$tool_all" "$count"

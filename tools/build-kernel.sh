@@ -18,7 +18,9 @@
 #      fragment changes;
 #   4. make -j3 with LLVM=1 and the Debian rustc, then modules_install.
 #
-# Environment: JOBS (default 3), KERNEL_TARBALL, KBUILD_BUILD_TIMESTAMP etc.
+# Environment: JOBS (default 3), KERNEL_TARBALL, KERNEL_SRC (the source tree,
+# default build/src/linux-source-6.12), KERNEL_OBJ (the O= directory, default
+# build/obj-CONFIGNAME), KBUILD_BUILD_TIMESTAMP etc.
 # are passed through; V=1 shows the commands; EXTRA_MAKE_ARGS is appended to
 # every make command line (e.g. "INSTALL_MOD_STRIP=1").
 set -euo pipefail
@@ -37,8 +39,8 @@ fragment=$top/tools/configs/$name.config
 [ -f "$fragment" ] || die "no configuration '$name' (tools/configs/$name.config); have: $(cd "$top/tools/configs" && ls *.config | sed 's/\.config$//' | grep -vx base | paste -sd' ')"
 
 tarball=${KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
-src=$build/src/linux-source-6.12
-obj=$build/obj-$name
+src=${KERNEL_SRC:-$build/src/linux-source-6.12}
+obj=${KERNEL_OBJ:-$build/obj-$name}
 jobs=${JOBS:-3}
 
 # The toolchain: Debian's rustc (with rust-src), bindgen from cargo, LLVM.

@@ -32,6 +32,7 @@ OVERLAY=(
 	'scripts/module-hashes/*.rs'
 	'Documentation/admin-guide/module-hashes*.rst'
 	'Documentation/kbuild/module-hashes*.rst'
+	'Documentation/ABI/testing/sysfs-kernel-module_hashes'
 )
 
 die() { echo "graft-kernel: error: $*" >&2; exit 1; }

@@ -5,6 +5,9 @@
  * vmlinux is linked with the zero placeholder below. Once all modules are
  * built, the root is written into the .module_hashes section with objcopy
  * --update-section, which moves nothing else in the image.
+ *
+ * The root is printed once at boot and readable in /sys/kernel/module_hashes/
+ * so that userspace can tell which modules this kernel would accept.
  */
 
 #define pr_fmt(fmt) "module_hashes: " fmt
@@ -12,21 +15,65 @@
 #include <linux/build_bug.h>
 #include <linux/compiler.h>
 #include <linux/init.h>
+#include <linux/kobject.h>
 #include <linux/module_hashes.h>
 #include <linux/printk.h>
+#include <linux/sysfs.h>
 
 static_assert(sizeof(struct module_hashes_root) == 36);
 
 const struct module_hashes_root module_hashes_root __section(".module_hashes");
 
-static int __init module_hashes_print_root(void)
+/* The sealed root: the compiler only knows the placeholder, so hide it. */
+static const struct module_hashes_root *sealed_root(void)
 {
 	const struct module_hashes_root *root = &module_hashes_root;
 
-	/* The value seen here is the placeholder, not the sealed root. */
 	OPTIMIZER_HIDE_VAR(root);
+	return root;
+}
+
+static ssize_t levels_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%u\n", sealed_root()->levels);
+}
+static struct kobj_attribute levels_attr = __ATTR_RO(levels);
+
+static ssize_t root_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	const struct module_hashes_root *root = sealed_root();
+
+	return sysfs_emit(buf, "%*phN\n", (int)sizeof(root->hash), root->hash);
+}
+static struct kobj_attribute root_attr = __ATTR_RO(root);
+
+static struct attribute *module_hashes_attrs[] = {
+	&levels_attr.attr,
+	&root_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group module_hashes_group = {
+	.attrs = module_hashes_attrs,
+};
+
+static int __init module_hashes_init(void)
+{
+	const struct module_hashes_root *root = sealed_root();
+	struct kobject *kobj;
+	int ret;
+
 	pr_info("root: %u levels, sha256 %*phN\n", root->levels,
 		(int)sizeof(root->hash), root->hash);
-	return 0;
+
+	kobj = kobject_create_and_add("module_hashes", kernel_kobj);
+	if (!kobj)
+		return -ENOMEM;
+	ret = sysfs_create_group(kobj, &module_hashes_group);
+	if (ret)
+		kobject_put(kobj);
+	return ret;
 }
-late_initcall(module_hashes_print_root);
+late_initcall(module_hashes_init);

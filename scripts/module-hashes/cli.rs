@@ -16,7 +16,7 @@ use crate::fsio::{self, Staged};
 use crate::hashing::{self, Hashed};
 use crate::order;
 use crate::proof::{self, Error, Root, SigInfo, HASH_LEN, ID_MERKLE, ID_PKCS7, ROOT_LEN};
-use crate::sha256::{self, Sha256};
+use crate::sha256::Sha256;
 use crate::tree::{self, Tree};
 
 const USAGE: &str = "\
@@ -60,16 +60,21 @@ Options:
 ";
 
 const VERIFY_USAGE: &str = "\
-Usage: module-hashes verify (--root FILE | --vmlinux FILE) [--big-endian] MODULE...
+Usage: module-hashes verify (--root FILE | --vmlinux FILE | --running)
+                            [--big-endian] MODULE...
 
 Checks each MODULE (with its trailer appended) against a root: the 36-byte
-root file written by 'build', or the .module_hashes section of a vmlinux.
+root file written by 'build', the .module_hashes section of a vmlinux, or
+the root of the running kernel (would these modules load as authenticated?).
 Prints one line per module, 'ok' or the reason it would not load as
 authenticated. Exits 0 only when every module verifies.
 
 Options:
   --root FILE     raw root (levels in the byte order of the target)
   --vmlinux FILE  read the root from this kernel image
+  --running       read the root of the running kernel from
+                  /sys/kernel/module_hashes/ (--sysfs DIR reads another
+                  directory with the files levels and root)
   --big-endian    the --root file has big-endian levels
 ";
 
@@ -390,7 +395,8 @@ fn cmd_build(raw: &[OsString]) -> CmdResult {
     // Phase 2: stage every output as a flushed temporary file. Any failure
     // drops the staged files, which removes them, leaving the tree as it was.
     let work: Vec<(usize, &order::Entry)> = entries.iter().enumerate().collect();
-    let staged_trailers = hashing::parallel_map(&work, jobs, |_, &(pos, entry), _| {
+    let writers = jobs;
+    let staged_trailers = hashing::parallel_map(&work, writers, |_, &(pos, entry), _| {
         let dest = PathBuf::from(entry.trailer_path());
         let data = trailers.get(pos).ok_or("internal error: missing trailer")?;
         if holds(&dest, data) {
@@ -403,7 +409,7 @@ fn cmd_build(raw: &[OsString]) -> CmdResult {
     .or_else(|(_, e)| err(e))?;
 
     let staged_modules = if append {
-        hashing::parallel_map(&work, jobs, |_, &(pos, entry), buf| {
+        hashing::parallel_map(&work, writers, |_, &(pos, entry), buf| {
             let path = PathBuf::from(entry.module_path(&suffix));
             let (Some(h), Some(t)) = (hashed.get(pos), trailers.get(pos)) else {
                 return Err("internal error: missing proof".into());
@@ -433,12 +439,14 @@ fn cmd_build(raw: &[OsString]) -> CmdResult {
             .or_else(|e| err(format!("{}: cannot write: {e}", show(&root_bin))))?,
     );
 
-    // Phase 3: rename into place.
-    let all = staged_trailers
+    // Phase 3: flush everything to disk, then rename into place.
+    let all: Vec<Staged> = staged_trailers
         .into_iter()
         .chain(staged_modules)
         .flatten()
-        .chain(singles);
+        .chain(singles)
+        .collect();
+    fsio::flush(&all).or_else(|e| err(format!("cannot flush outputs to disk: {e}")))?;
     for staged in all {
         let dest = staged.dest().to_path_buf();
         staged
@@ -490,27 +498,96 @@ fn stage_module_with_trailer(
     Ok(Some(staged))
 }
 
+/// Where the running kernel shows its root.
+const RUNNING_ROOT_DIR: &str = "/sys/kernel/module_hashes";
+
 /// Where a root comes from.
 fn load_root(args: &Args, usage: &'static str) -> Result<Root, Fail> {
-    match (args.value("--root"), args.value("--vmlinux")) {
-        (Some(_), Some(_)) => Err(Fail::Usage(
-            "give --root or --vmlinux, not both".into(),
-            usage,
-        )),
-        (None, None) => Err(Fail::Usage("--root or --vmlinux is required".into(), usage)),
-        (Some(path), None) => {
-            let path = Path::new(path);
-            let bytes = read_file(path)?;
-            parse_root(&bytes, args.flag("--big-endian")).ok_or_else(|| {
-                Fail::Error(format!(
-                    "{}: not a root file: {} bytes, expected {ROOT_LEN}",
-                    show(path),
-                    bytes.len()
-                ))
-            })
+    let sources = [
+        args.value("--root").is_some(),
+        args.value("--vmlinux").is_some(),
+        args.flag("--running"),
+    ];
+    match sources.iter().filter(|&&given| given).count() {
+        0 => {
+            return Err(Fail::Usage(
+                "--root, --vmlinux or --running is required".into(),
+                usage,
+            ))
         }
-        (None, Some(path)) => root_from_vmlinux(Path::new(path)),
+        1 => {}
+        _ => {
+            return Err(Fail::Usage(
+                "give one of --root, --vmlinux and --running".into(),
+                usage,
+            ))
+        }
     }
+    if args.value("--sysfs").is_some() && !args.flag("--running") {
+        return Err(Fail::Usage("--sysfs goes with --running".into(), usage));
+    }
+    if let Some(path) = args.value("--root") {
+        let path = Path::new(path);
+        let bytes = read_file(path)?;
+        return parse_root(&bytes, args.flag("--big-endian")).ok_or_else(|| {
+            Fail::Error(format!(
+                "{}: not a root file: {} bytes, expected {ROOT_LEN}",
+                show(path),
+                bytes.len()
+            ))
+        });
+    }
+    if let Some(path) = args.value("--vmlinux") {
+        return root_from_vmlinux(Path::new(path));
+    }
+    let dir = args
+        .value("--sysfs")
+        .map_or_else(|| PathBuf::from(RUNNING_ROOT_DIR), PathBuf::from);
+    root_from_sysfs(&dir)
+}
+
+/// Reads the running kernel's root: `levels` in decimal, `root` in hex.
+fn root_from_sysfs(dir: &Path) -> Result<Root, Fail> {
+    let read = |name: &str| -> Result<String, Fail> {
+        let path = dir.join(name);
+        match fs::read_to_string(&path) {
+            Ok(text) => Ok(text.trim_end_matches('\n').to_string()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => err(format!(
+                "{}: not found: the running kernel has no CONFIG_MODULE_HASHES",
+                show(&path)
+            )),
+            Err(e) => err(format!("{}: cannot read: {e}", show(&path))),
+        }
+    };
+    let levels_text = read("levels")?;
+    let levels = levels_text.parse::<u32>().or_else(|_| {
+        err(format!(
+            "{}: not a number: {levels_text:?}",
+            show(&dir.join("levels"))
+        ))
+    })?;
+    let hex_text = read("root")?;
+    let hash = parse_hex_hash(&hex_text).ok_or_else(|| {
+        Fail::Error(format!(
+            "{}: not a SHA-256 hash in hex",
+            show(&dir.join("root"))
+        ))
+    })?;
+    Ok(Root { levels, hash })
+}
+
+/// Parses 64 hex digits.
+fn parse_hex_hash(text: &str) -> Option<[u8; HASH_LEN]> {
+    let digits = text.as_bytes();
+    if digits.len() != 2 * HASH_LEN || !digits.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    let mut hash = [0u8; HASH_LEN];
+    for (byte, pair) in hash.iter_mut().zip(digits.chunks_exact(2)) {
+        let pair = std::str::from_utf8(pair).ok()?;
+        *byte = u8::from_str_radix(pair, 16).ok()?;
+    }
+    Some(hash)
 }
 
 fn root_from_vmlinux(path: &Path) -> Result<Root, Fail> {
@@ -571,7 +648,12 @@ pub fn explain(error: Error, root: &Root) -> String {
 
 fn cmd_verify(raw: &[OsString]) -> CmdResult {
     let usage = VERIFY_USAGE;
-    let args = Args::parse(raw, &["--root", "--vmlinux"], &["--big-endian"], usage)?;
+    let args = Args::parse(
+        raw,
+        &["--root", "--vmlinux", "--sysfs"],
+        &["--big-endian", "--running"],
+        usage,
+    )?;
     if args.help {
         print!("{usage}");
         return Ok(());
@@ -729,7 +811,6 @@ fn cmd_root(raw: &[OsString]) -> CmdResult {
     let root = root_from_vmlinux(Path::new(vmlinux))?;
     println!("levels: {}", root.levels);
     println!("root: {}", hex(&root.hash));
-    println!("sha256 backend: {}", sha256::Backend::best().name());
     Ok(())
 }
 
@@ -813,6 +894,9 @@ fn cmd_append(raw: &[OsString]) -> CmdResult {
         f.write_all(payload)?;
         f.write_all(&trailer)
     })
-    .and_then(Staged::commit)
+    .and_then(|staged| {
+        fsio::flush([&staged])?;
+        staged.commit()
+    })
     .or_else(|e| err(format!("{}: cannot rewrite: {e}", show(module_path))))
 }

@@ -3,9 +3,14 @@
 //! File output that never leaves a file half-written: every output is
 //! written to a temporary file in the destination's directory, flushed to
 //! disk, and renamed over the destination only once everything is ready.
+//!
+//! A kernel build writes thousands of small outputs at once; one fsync per
+//! file would cost more than hashing all modules. They are staged first and
+//! then flushed together, one `syncfs(2)` per file system.
 
 use std::fs::{self, File, OpenOptions, Permissions};
 use std::io::{self, Write};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// A complete, flushed temporary file waiting to replace its destination.
@@ -14,6 +19,8 @@ use std::path::{Path, PathBuf};
 pub struct Staged {
     tmp: PathBuf,
     dest: PathBuf,
+    /// The file system it is on, for [`flush`].
+    dev: u64,
     committed: bool,
 }
 
@@ -30,8 +37,8 @@ fn temp_path(dest: &Path) -> PathBuf {
     }
 }
 
-/// Writes a temporary file for `dest` with `fill`, gives it `perm` when set,
-/// and flushes it to disk.
+/// Writes a temporary file for `dest` with `fill` and gives it `perm` when
+/// set. Call [`flush`] before committing it.
 pub fn stage_with<F>(dest: &Path, perm: Option<Permissions>, fill: F) -> io::Result<Staged>
 where
     F: FnOnce(&mut File) -> io::Result<()>,
@@ -46,20 +53,21 @@ where
     let tmp = temp_path(dest);
     let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
     // From here on the temporary file is removed on any failure.
-    let staged = Staged {
+    let mut staged = Staged {
         tmp,
         dest: dest.to_path_buf(),
+        dev: 0,
         committed: false,
     };
+    staged.dev = file.metadata()?.dev();
     fill(&mut file)?;
     if let Some(perm) = perm {
         file.set_permissions(perm)?;
     }
-    file.sync_all()?;
     Ok(staged)
 }
 
-/// Writes `data` to a temporary file for `dest` and flushes it to disk.
+/// Writes `data` to a temporary file for `dest`.
 pub fn stage(dest: &Path, data: &[u8]) -> io::Result<Staged> {
     stage_with(dest, None, |f| f.write_all(data))
 }
@@ -86,7 +94,41 @@ impl Drop for Staged {
     }
 }
 
+#[cfg(target_os = "linux")]
+extern "C" {
+    /// `syncfs(2)` from the C library, which std already links.
+    fn syncfs(fd: std::os::raw::c_int) -> std::os::raw::c_int;
+}
+
+/// Flushes staged files to disk: one `syncfs(2)` per file system on Linux,
+/// one fsync per file elsewhere.
+pub fn flush<'a>(staged: impl IntoIterator<Item = &'a Staged>) -> io::Result<()> {
+    let mut devices = Vec::new();
+    for s in staged {
+        if cfg!(target_os = "linux") && devices.contains(&s.dev) {
+            continue;
+        }
+        devices.push(s.dev);
+        let file = File::open(&s.tmp)?;
+        if cfg!(not(target_os = "linux")) {
+            file.sync_all()?;
+        }
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::unix::io::AsRawFd;
+            // SAFETY: `file` is open for the whole call, so its descriptor
+            // is valid; syncfs() only reads it.
+            if unsafe { syncfs(file.as_raw_fd()) } != 0 {
+                return Err(io::Error::last_os_error());
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Writes `data` to `dest` atomically.
 pub fn write_atomic(dest: &Path, data: &[u8]) -> io::Result<()> {
-    stage(dest, data)?.commit()
+    let staged = stage(dest, data)?;
+    flush([&staged])?;
+    staged.commit()
 }

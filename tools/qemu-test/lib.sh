@@ -27,8 +27,12 @@ make_initramfs() {
 	cp "$top/tools/qemu-test/demo.sh" "$stage/demo.sh"
 	cp -a "$out"/modules/lib/modules/* "$stage/lib/modules/"
 	moddir=$(echo "$stage"/lib/modules/*)
+	local sealed
+	sealed=$("$qemu_work/module-hashes" root "$out/vmlinux" |
+		sed -n 's/^levels: //p;s/^root: //p' | paste -sd:)
 	python3 "$top/tools/qemu-test/make-cases.py" --moddir "$moddir" \
-		--tool "$qemu_work/module-hashes" --out "$stage" --modes "$modes" "$@" || return 1
+		--tool "$qemu_work/module-hashes" --out "$stage" --modes "$modes" \
+		--sealed-root "$sealed" "$@" || return 1
 	(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) \
 		>"$qemu_work/initramfs-$name.cpio"
 }

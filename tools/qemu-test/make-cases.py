@@ -107,6 +107,7 @@ def main():
     ap.add_argument("--cert", help="its certificate")
     ap.add_argument("--oot", help="an out-of-tree module (.ko) built for the sig kernel")
     ap.add_argument("--out", required=True, help="staging directory of the initramfs")
+    ap.add_argument("--sealed-root", help="LEVELS:HEX, the root sealed into the kernel's vmlinux")
     ap.add_argument("--modes", default="off,enforce,lockdown",
                     help="comma-separated boot modes to write case files for")
     a = ap.parse_args()
@@ -185,6 +186,12 @@ def main():
         lines.append("sh 0 modprobe omfs && grep -q '^crc_itu_t ' /proc/modules && grep -q '^omfs ' /proc/modules")
         lines.append("sh 0 modprobe -r omfs && modprobe -r crc_itu_t && ! grep -q '^omfs ' /proc/modules")
         lines.append("taint 0 loading modules with proofs does not taint")
+        if a.sealed_root:
+            levels, digest = a.sealed_root.split(":")
+            sysfs = "/sys/kernel/module_hashes"
+            lines.append(f"sh 0 grep -qx {levels} {sysfs}/levels && grep -qx {digest} {sysfs}/root")
+            lines.append(f"sh 0 [ $(stat -c %a {sysfs}/levels {sysfs}/root | sort -u) = 444 ]")
+            lines.append(f"sh 1 echo 0 2>/dev/null > {sysfs}/levels")
         for name, path, cls in bad_paths:
             lines.append(f"load {expect[cls]} {expect[cls]} {path} {name} ({cls})")
         # A mangled load counts as unauthenticated: refused with enforcement

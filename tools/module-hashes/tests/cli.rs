@@ -468,6 +468,45 @@ fn verify_and_root_read_a_vmlinux_elf() {
 }
 
 #[test]
+fn verify_running_reads_the_root_from_sysfs() {
+    let dir = tree_with(5);
+    assert!(run(dir.path(), BUILD).status.success());
+    let p = dir.path();
+    let root = fs::read(p.join("root.bin")).unwrap();
+    let hex: String = root[4..].iter().map(|b| format!("{b:02x}")).collect();
+    fs::create_dir(p.join("sys")).unwrap();
+    fs::write(p.join("sys/levels"), "3\n").unwrap();
+    fs::write(p.join("sys/root"), format!("{hex}\n")).unwrap();
+    let mut m = fs::read(p.join("drivers/d1/m1.ko")).unwrap();
+    m.extend(fs::read(p.join("drivers/d1/m1.merkle")).unwrap());
+    fs::write(p.join("s.ko"), m).unwrap();
+    let out = run(p, &["verify", "--running", "--sysfs", "sys", "s.ko"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    // Another kernel's root.
+    fs::write(p.join("sys/root"), format!("{}\n", "ab".repeat(32))).unwrap();
+    let out = run(p, &["verify", "--running", "--sysfs", "sys", "s.ko"]);
+    assert!(stdout(&out).contains("root mismatch"), "{}", stdout(&out));
+    for bad in ["xyz\n", &format!("+{}\n", &hex[1..])] {
+        fs::write(p.join("sys/root"), bad).unwrap();
+        let out = run(p, &["verify", "--running", "--sysfs", "sys", "s.ko"]);
+        assert!(
+            stderr(&out).contains("sys/root: not a SHA-256 hash in hex"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let out = run(p, &["verify", "--running", "--sysfs", "nosuch", "s.ko"]);
+    assert!(
+        stderr(&out)
+            .contains("nosuch/levels: not found: the running kernel has no CONFIG_MODULE_HASHES"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(p, &["verify", "--running", "--root", "root.bin", "s.ko"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
 fn inspect_describes_merkle_and_pkcs7_trailers() {
     let dir = tree_with(5);
     assert!(run(dir.path(), BUILD).status.success());

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# reproducible.sh [CONFIG...]: builds each configuration twice from clean,
+# in two different source and build directories, at different times, with
+# the build metadata set the way distributions set it, and compares
+# vmlinux, bzImage, System.map and every installed module byte for byte.
+# Default configurations: "hashes" (CONFIG_MODULE_HASHES, no key) and "sig"
+# (MODULE_SIG_ALL with a key generated during the build), for comparison.
+#
+# Prints a table per configuration: artifact, identical or not, and for a
+# differing ELF file the sections that differ (diffoscope, where installed,
+# gives more: DIFFOSCOPE=1).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+work=$top/build/repro
+configs=("$@")
+[ ${#configs[@]} -gt 0 ] || configs=(hashes sig)
+
+# What distributions pin (Debian: the changelog date, a fixed user/host).
+export KBUILD_BUILD_TIMESTAMP="Sun, 01 Nov 2026 00:00:00 +0000"
+export KBUILD_BUILD_USER=builder
+export KBUILD_BUILD_HOST=reproducible
+export KBUILD_BUILD_VERSION=1
+
+# Two trees that differ in every path component and path length.
+dir_a=$work/a
+dir_b=$work/second-build-in-a-longer-path
+
+build_one() { # CONFIG DIR
+	local config=$1 dir=$2
+	rm -rf "$dir/obj-$config" "$dir/out-$config"
+	KERNEL_SRC=$dir/linux-source-6.12 KERNEL_OBJ=$dir/obj-$config \
+		"$top/tools/build-kernel.sh" "$config" "$dir/out-$config" \
+		>"$work/build-$config-$(basename "$dir").log" 2>&1
+}
+
+# differing_sections A B: the ELF sections whose contents differ.
+differing_sections() {
+	local a=$1 b=$2 s out=()
+	for s in $(readelf -SW "$a" 2>/dev/null | sed -n 's/^ *\[ *[0-9]*\] \([^ ]*\) .*/\1/p'); do
+		[ "$s" = NULL ] && continue
+		if ! cmp -s <(objcopy -O binary --only-section="$s" "$a" /dev/stdout 2>/dev/null) \
+			<(objcopy -O binary --only-section="$s" "$b" /dev/stdout 2>/dev/null); then
+			out+=("$s")
+		fi
+	done
+	echo "${out[*]:-headers only}"
+}
+
+# unpacked FILE: the bytes to compare sections of (modules are xz).
+unpacked() {
+	case $1 in
+	*.xz) xz -dc "$1" >"$2" ;;
+	*) cp "$1" "$2" ;;
+	esac
+}
+
+compare() { # CONFIG
+	local config=$1 a=$dir_a/out-$config b=$dir_b/out-$config
+	local same=0 differ=0 f rel
+	printf '\n%s: %s vs %s\n' "$config" "${a#"$top"/}" "${b#"$top"/}"
+	printf '%-50s %s\n' artifact result
+	for f in vmlinux bzImage System.map; do
+		if cmp -s "$a/$f" "$b/$f"; then
+			printf '%-50s identical\n' "$f"
+		else
+			local detail=""
+			[ "$f" = vmlinux ] && detail=" ($(differing_sections "$a/$f" "$b/$f"))"
+			printf '%-50s DIFFERENT%s\n' "$f" "$detail"
+		fi
+	done
+	while IFS= read -r rel; do
+		if cmp -s "$a/modules/$rel" "$b/modules/$rel"; then
+			same=$((same + 1))
+		else
+			differ=$((differ + 1))
+			unpacked "$a/modules/$rel" "$work/x.ko"
+			unpacked "$b/modules/$rel" "$work/y.ko"
+			printf '%-50s DIFFERENT (%s)\n' "${rel##*/kernel/}" "$(differing_sections "$work/x.ko" "$work/y.ko")"
+		fi
+	done < <(cd "$a/modules" && find . -name '*.ko*' | LC_ALL=C sort)
+	printf '%-50s %d identical, %d different\n' "modules (installed, proofs included)" "$same" "$differ"
+	if [ "${DIFFOSCOPE:-0}" = 1 ] && command -v diffoscope >/dev/null; then
+		diffoscope --text "$work/diffoscope-$config.txt" "$a" "$b" >/dev/null 2>&1
+		echo "diffoscope report: ${work#"$top"/}/diffoscope-$config.txt"
+	fi
+}
+
+mkdir -p "$work"
+for config in "${configs[@]}"; do
+	for dir in "$dir_a" "$dir_b"; do
+		echo "reproducible: building $config in ${dir#"$top"/} ($(date -u +%T))"
+		build_one "$config" "$dir" || { echo "reproducible: build failed, see $work"; exit 1; }
+	done
+done
+for config in "${configs[@]}"; do
+	compare "$config"
+done
