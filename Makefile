@@ -6,7 +6,7 @@ SHELL := /bin/bash
 TOP := $(CURDIR)
 OUT := $(TOP)/build/out
 
-.PHONY: all deps tool kernel run test test-host bench bench-tool reproducible clean help
+.PHONY: all deps tool kernel run test test-host bench bench-tool reproducible sizes clean help
 
 all: help
 
@@ -19,6 +19,7 @@ help:
 	@echo "make test-host     only the host layers (tool, proof core, reference)"
 	@echo "make bench-tool    module-hashes against OpenSSL on Debian's modules"
 	@echo "make reproducible  build twice in different directories and compare"
+	@echo "make sizes         vmlinux and module sizes with and without authentication"
 	@echo "make clean         remove build/ and cargo output"
 
 deps:
@@ -49,3 +50,6 @@ clean:
 
 reproducible: deps
 	tools/reproducible.sh
+
+sizes: deps
+	tools/sizes.sh

@@ -35,8 +35,13 @@ say() { echo "build-kernel: $*"; }
 name=$1
 [ "$name" = default ] && name=hashes
 out=$(mkdir -p "$2" && cd "$2" && pwd)
-fragment=$top/tools/configs/$name.config
-[ -f "$fragment" ] || die "no configuration '$name' (tools/configs/$name.config); have: $(cd "$top/tools/configs" && ls *.config | sed 's/\.config$//' | grep -vx base | paste -sd' ')"
+# NAME+EXTRA adds the fragment EXTRA.config on top of NAME.config.
+fragments=("$top/tools/configs/base.config")
+for part in ${name//+/ }; do
+	fragment=$top/tools/configs/$part.config
+	[ -f "$fragment" ] || die "no configuration '$part' (tools/configs/$part.config); have: $(cd "$top/tools/configs" && ls *.config | sed 's/\.config$//' | grep -vx base | paste -sd' ')"
+	fragments+=("$fragment")
+done
 
 tarball=${KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 src=${KERNEL_SRC:-$build/src/linux-source-6.12}
@@ -71,16 +76,18 @@ fi
 
 # 3. Configure, when the fragments changed or there is no configuration.
 mkdir -p "$obj"
-config_id=$(cat "$top/tools/configs/base.config" "$fragment" | sha256sum | cut -d' ' -f1)
+config_id=$(cat "${fragments[@]}" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.config-fragments" 2>/dev/null)" != "$config_id" ]; then
 	say "configuring $name in $obj"
 	make -s "${make_args[@]}" tinyconfig
 	(cd "$src" && scripts/kconfig/merge_config.sh -m -O "$obj" "$obj/.config" \
-		"$top/tools/configs/base.config" "$fragment") >/dev/null
+		"${fragments[@]}") >/dev/null
 	make -s "${make_args[@]}" olddefconfig
-	# Every option the fragments set must have survived.
+	# Every option the fragments set must have survived (the last fragment
+	# that sets an option decides its value).
 	missing=$(sed -n 's/^\(CONFIG_[A-Z0-9_]*\)=\(.*\)$/\1=\2/p;s/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1=n/p' \
-		"$top/tools/configs/base.config" "$fragment" | while IFS= read -r line; do
+		"${fragments[@]}" | awk -F= '{last[$1] = $0} END {for (k in last) print last[k]}' |
+		while IFS= read -r line; do
 			if [ "${line#*=}" = n ]; then
 				! grep -q "^${line%%=*}=" "$obj/.config" || echo "$line"
 			else
