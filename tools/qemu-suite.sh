@@ -61,6 +61,14 @@ boot() {
 	done < <(grep -E '^(not )?ok [0-9]+ - ' "$log")
 	grep -q '^modtest: end' "$log"
 	ok $? "$name: modtest ran to the end"
+	# modtest's own count must agree with the lines read above, so that a
+	# line garbled by interleaved kernel messages cannot go unnoticed.
+	local summary seen
+	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+	seen=$(grep -cE '^(not )?ok [0-9]+ - ' "$log")
+	[ -n "$summary" ] && [ "${summary#*, }" = "0 failed" ] &&
+		[ "${summary%% *}" -eq "$seen" ]
+	ok $? "$name: modtest reports ${summary:-no summary}, $seen results read"
 	local bad='BUG:|WARNING:|Oops|Kernel panic|panicked at|rust_panic|Call Trace'
 	! grep -Eq "$bad" "$log"
 	ok $? "$name: no oops, BUG, WARNING or panic in the kernel log"

@@ -127,9 +127,11 @@ fn to_error(class: ErrorClass) -> Error {
 ///
 /// # Safety
 ///
-/// * `module` must be valid for reads of `len` bytes, and those bytes must not
-///   be written until the function returns.
-/// * `payload_len` must be valid for a write of a `usize` (`size_t`).
+/// * `module` must be valid for reads of `len` bytes, `len` must not exceed
+///   `isize::MAX`, and those bytes must not be written until the function
+///   returns.
+/// * `payload_len` must be valid for a write of a `usize` (`size_t`) and
+///   suitably aligned for it.
 #[no_mangle]
 pub unsafe extern "C" fn module_hashes_verify(
     module: *const u8,
@@ -139,8 +141,9 @@ pub unsafe extern "C" fn module_hashes_verify(
     if module.is_null() || payload_len.is_null() {
         return to_error(ErrorClass::Malformed).to_errno();
     }
-    // SAFETY: `module` is not null and the caller guarantees it is valid for
-    // reads of `len` bytes that are not written during this call.
+    // SAFETY: `module` is not null and the caller guarantees that it is valid
+    // for reads of `len <= isize::MAX` bytes that are not written during this
+    // call.
     let module = unsafe { core::slice::from_raw_parts(module, len) };
 
     let trailer = match proof::split_trailer(module) {
@@ -148,7 +151,7 @@ pub unsafe extern "C" fn module_hashes_verify(
         Err(e) => return to_error(e.class()).to_errno(),
     };
     // SAFETY: `payload_len` is not null and the caller guarantees it is valid
-    // for a write of a `usize`.
+    // and aligned for a write of a `usize`.
     unsafe { payload_len.write(trailer.payload.len()) };
 
     match proof::verify_trailer::<KernelSha256>(&trailer, &sealed_root()) {

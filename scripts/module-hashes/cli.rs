@@ -48,8 +48,10 @@ against the root, and only then writes:
   --root-c FILE             the root as a C definition (rewritten only when
                             its contents change)
 An existing Merkle trailer on a module is not hashed, so running build again
-over modules that carry proofs gives the same tree. Every file is written
-through a temporary file and a rename; on any error nothing is changed.
+over modules that carry proofs gives the same tree. Every output is first
+written to a temporary file and flushed; an error up to then changes
+nothing. Only then are they renamed into place, the root last, so that an
+interrupted run leaves an old root that marks the outputs as stale.
 
 Options:
   --append       also append each proof to its module, in place of an
