@@ -58,6 +58,9 @@ done
 state=$src/.module-hashes-graft
 
 patch_opts=(-p1 --batch --no-backup-if-mismatch)
+# With --batch alone, patch -R meets a patch that is not applied, "ignores
+# -R" and applies it forward, reporting success. --force makes it fail.
+reverse_opts=(--reverse --force)
 
 # files_of DIR PATCH...: the kernel files the patches touch.
 files_of() {
@@ -90,7 +93,7 @@ simulate() {
 	fi
 	for p in "${list[@]}"; do
 		local flags=(--forward)
-		[ "$dir_opt" = reverse ] && flags=(--reverse)
+		[ "$dir_opt" = reverse ] && flags=("${reverse_opts[@]}")
 		if ! out=$(cd "$scratch" && patch "${patch_opts[@]}" "${flags[@]}" \
 				--reject-file=- -i "$dir/$p" 2>&1); then
 			echo "$p"
@@ -112,7 +115,7 @@ apply() {
 		local i
 		list=()
 		for ((i = $# - 1; i >= 0; i--)); do list+=("${@:i+1:1}"); done
-		flags=(--reverse)
+		flags=("${reverse_opts[@]}")
 	else
 		flags=(--forward)
 	fi
