@@ -108,11 +108,27 @@ if build hashes-sig "$sig_out"; then
 		boot hashes-sig "$sig_out" off
 	fi
 fi
-if build hashes "$top/build/out" &&
-	make_initramfs hashes "$top/build/out" off,enforce,lockdown "${sign[@]}"; then
-	boot hashes "$top/build/out" off
-	boot hashes "$top/build/out" enforce module.sig_enforce=1
-	boot hashes "$top/build/out" lockdown lockdown=integrity
+# kbuild_checks OBJ: incremental builds and modules_install, renumbered.
+kbuild_checks() {
+	local log=$work/kbuild-checks.log line
+	"$top/tools/kbuild-checks.sh" "$1" >"$log" 2>&1
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok 0 "kbuild: ${line#ok * - }" ;;
+		"not ok "*) line=${line#not ok }; ok 1 "kbuild: ${line#* - }" ;;
+		esac
+	done <"$log"
+	grep -q '^[0-9]* passed, 0 failed$' "$log"
+	ok $? "kbuild: all incremental-build checks ran"
+}
+
+if build hashes "$top/build/out"; then
+	kbuild_checks "$top/build/obj-hashes"
+	if make_initramfs hashes "$top/build/out" off,enforce,lockdown "${sign[@]}"; then
+		boot hashes "$top/build/out" off
+		boot hashes "$top/build/out" enforce module.sig_enforce=1
+		boot hashes "$top/build/out" lockdown lockdown=integrity
+	fi
 fi
 
 echo "1..$tests"

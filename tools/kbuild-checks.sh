@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# kbuild-checks.sh OBJ: the incremental behaviour of a CONFIG_MODULE_HASHES
+# build in the O= directory OBJ (built by tools/build-kernel.sh): make twice
+# does nothing, a deleted module is rebuilt and vmlinux resealed, and
+# modules_install refuses stale proofs and another INSTALL_MOD_STRIP before
+# it touches anything. Prints TAP and "N passed, N failed".
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+obj=$(cd "${1:?usage: kbuild-checks.sh OBJ}" && pwd)
+tool=$obj/scripts/module-hashes/module-hashes
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+tests=0 failures=0
+
+ok() {
+	tests=$((tests + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $tests - $2"
+	else
+		failures=$((failures + 1))
+		echo "not ok $tests - $2"
+	fi
+}
+
+mk() {
+	make -C "$obj" LLVM=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
+		BINDGEN="$(command -v bindgen)" -j3 "$@" >"$tmp/make.log" 2>&1
+}
+
+stamps() {
+	(cd "$obj" && stat -c '%n %Y.%y' vmlinux vmlinux.unsealed arch/x86/boot/bzImage \
+		module-hashes.root lib/crc7.ko lib/crc7.merkle)
+}
+
+mk
+before=$(stamps)
+mk
+[ "$(stamps)" = "$before" ] && ! grep -Eq ' (MKHASH|SEAL|LD|CC) ' "$tmp/make.log"
+ok $? "make a second time rebuilds, rehashes and reseals nothing"
+
+cp "$obj/vmlinux" "$tmp/vmlinux.before"
+rm "$obj/lib/crc7.ko"
+mk
+[ -f "$obj/lib/crc7.ko" ] && grep -q 'MKHASH' "$tmp/make.log" && grep -q 'SEAL' "$tmp/make.log" &&
+	cmp -s "$obj/vmlinux" "$tmp/vmlinux.before"
+ok $? "a deleted module is rebuilt, the tree rehashed, vmlinux resealed bit-identical"
+"$tool" verify --vmlinux "$obj/vmlinux" "$obj/lib/crc7.ko" >/dev/null
+ok $? "the rebuilt module in the build tree carries a valid proof"
+
+touch "$obj/lib/crc7.ko"
+! mk INSTALL_MOD_PATH="$tmp/install" modules_install &&
+	grep -q 'module hashes are missing or out of date' "$tmp/make.log" &&
+	[ ! -e "$tmp/install/lib" ]
+ok $? "modules_install refuses a module newer than the root, before installing anything"
+
+mk
+mk INSTALL_MOD_PATH="$tmp/install" modules_install
+ok $? "after make, modules_install works again"
+
+! mk INSTALL_MOD_PATH="$tmp/install2" INSTALL_MOD_STRIP=1 modules_install &&
+	grep -q 'INSTALL_MOD_STRIP="1" differs from ""' "$tmp/make.log" &&
+	[ ! -e "$tmp/install2/lib" ]
+ok $? "modules_install refuses an INSTALL_MOD_STRIP the proofs were not made for"
+
+echo "1..$tests"
+echo "$((tests - failures)) passed, $failures failed"
+[ "$failures" -eq 0 ]
