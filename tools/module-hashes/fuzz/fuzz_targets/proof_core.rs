@@ -16,7 +16,10 @@ fuzz_target!(|data: &[u8]| {
 
     // Arbitrary bytes as a module, against roots of any level count.
     for levels in [0, 1, u32::from(head % 40), u32::MAX] {
-        let root = Root { levels, hash: [head; HASH_LEN] };
+        let root = Root {
+            levels,
+            hash: [head; HASH_LEN],
+        };
         let _ = proof::verify_module::<Sha256>(rest, &root);
     }
     if let Ok(t) = proof::split_trailer(rest) {
@@ -48,7 +51,9 @@ fuzz_target!(|data: &[u8]| {
     module.extend(tree::trailer(&t.proof(pos).expect("proof")).expect("trailer"));
     assert_eq!(proof::verify_module::<Sha256>(&module, &root), Ok(()));
 
-    let seed = rest.iter().fold(head as usize, |a, &b| a.wrapping_mul(31).wrapping_add(b as usize));
+    let seed = rest.iter().fold(head as usize, |a, &b| {
+        a.wrapping_mul(31).wrapping_add(b as usize)
+    });
     let at = seed % module.len();
     let xor = (seed >> 8) as u8 | 1;
     module[at] ^= xor;
