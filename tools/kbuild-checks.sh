@@ -12,17 +12,8 @@ obj=$(cd "${1:?usage: kbuild-checks.sh OBJ}" && pwd)
 tool=$obj/scripts/module-hashes/module-hashes
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-tests=0 failures=0
 
-ok() {
-	tests=$((tests + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $tests - $2"
-	else
-		failures=$((failures + 1))
-		echo "not ok $tests - $2"
-	fi
-}
+. "$top/tools/tap.sh"
 
 mk() {
 	make -C "$obj" LLVM=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
@@ -64,6 +55,4 @@ ok $? "after make, modules_install works again"
 	[ ! -e "$tmp/install2/lib" ]
 ok $? "modules_install refuses an INSTALL_MOD_STRIP the proofs were not made for"
 
-echo "1..$tests"
-echo "$((tests - failures)) passed, $failures failed"
-[ "$failures" -eq 0 ]
+tap_summary

@@ -14,18 +14,8 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 work=$top/build/qemu
 mkdir -p "$work"
-tests=0
-failures=0
 
-ok() {
-	tests=$((tests + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $tests - $2"
-	else
-		failures=$((failures + 1))
-		echo "not ok $tests - $2"
-	fi
-}
+. "$top/tools/tap.sh"
 
 # build CONFIG OUTDIR: builds a kernel and installs its modules; one test.
 build() {
@@ -131,6 +121,4 @@ if build hashes "$top/build/out"; then
 	fi
 fi
 
-echo "1..$tests"
-echo "$((tests - failures)) passed, $failures failed"
-[ "$failures" -eq 0 ]
+tap_summary
