@@ -125,10 +125,3 @@ pub fn flush<'a>(staged: impl IntoIterator<Item = &'a Staged>) -> io::Result<()>
     }
     Ok(())
 }
-
-/// Writes `data` to `dest` atomically.
-pub fn write_atomic(dest: &Path, data: &[u8]) -> io::Result<()> {
-    let staged = stage(dest, data)?;
-    flush([&staged])?;
-    staged.commit()
-}

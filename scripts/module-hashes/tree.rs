@@ -68,16 +68,6 @@ impl Tree {
         self.root
     }
 
-    /// The number of leaves.
-    pub fn len(&self) -> usize {
-        self.levels.first().map_or(0, Vec::len)
-    }
-
-    /// Whether the tree has no leaves.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// The leaf at `pos`.
     pub fn leaf(&self, pos: usize) -> Option<&Hash> {
         self.levels.first()?.get(pos)
