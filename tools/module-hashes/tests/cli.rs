@@ -54,6 +54,20 @@ const BUILD: &[&str] = &[
     "root.c",
 ];
 
+/// The module at `stem` (relative to `dir`) with its trailer appended, as
+/// modules_install would install it.
+fn signed_module(dir: &Path, stem: &str) -> Vec<u8> {
+    let mut m = fs::read(dir.join(format!("{stem}.ko"))).unwrap();
+    m.extend(fs::read(dir.join(format!("{stem}.merkle"))).unwrap());
+    m
+}
+
+/// The root hash in `dir/root.bin`, in hex.
+fn root_hex(dir: &Path) -> String {
+    let root = fs::read(dir.join("root.bin")).unwrap();
+    root[4..].iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Every file under `dir` with its contents, to compare whole trees.
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
@@ -130,9 +144,7 @@ fn big_endian_root_stores_levels_big_endian() {
     assert!(run(dir.path(), &args).status.success());
     let root = fs::read(dir.path().join("root.bin")).unwrap();
     assert_eq!(&root[..4], &2u32.to_be_bytes());
-    let m = dir.path().join("drivers/d0/m0.ko");
-    let mut signed = fs::read(&m).unwrap();
-    signed.extend(fs::read(dir.path().join("drivers/d0/m0.merkle")).unwrap());
+    let signed = signed_module(dir.path(), "drivers/d0/m0");
     fs::write(dir.path().join("s.ko"), signed).unwrap();
     let ok = run(
         dir.path(),
@@ -364,11 +376,7 @@ fn verify_names_the_precise_reason() {
     let dir = tree_with(4);
     assert!(run(dir.path(), BUILD).status.success());
     let p = dir.path();
-    let good = {
-        let mut m = fs::read(p.join("drivers/d1/m1.ko")).unwrap();
-        m.extend(fs::read(p.join("drivers/d1/m1.merkle")).unwrap());
-        m
-    };
+    let good = signed_module(p, "drivers/d1/m1");
     let proof_bytes = &good[good.len() - 40 - 68..good.len() - 40];
     let mut tampered = good.clone();
     tampered[10] ^= 1;
@@ -445,15 +453,12 @@ fn verify_and_root_read_a_vmlinux_elf() {
         .status()
         .unwrap();
     assert!(status.success());
-    let root = fs::read(p.join("root.bin")).unwrap();
     let out = run(p, &["root", "vmlinux"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let hex: String = root[4..].iter().map(|b| format!("{b:02x}")).collect();
+    let hex = root_hex(p);
     assert!(stdout(&out).contains("levels: 3\n"));
     assert!(stdout(&out).contains(&format!("root: {hex}\n")));
-    let mut m = fs::read(p.join("drivers/d0/m3.ko")).unwrap();
-    m.extend(fs::read(p.join("drivers/d0/m3.merkle")).unwrap());
-    fs::write(p.join("s.ko"), m).unwrap();
+    fs::write(p.join("s.ko"), signed_module(p, "drivers/d0/m3")).unwrap();
     assert!(run(p, &["verify", "--vmlinux", "vmlinux", "s.ko"])
         .status
         .success());
@@ -472,14 +477,11 @@ fn verify_running_reads_the_root_from_sysfs() {
     let dir = tree_with(5);
     assert!(run(dir.path(), BUILD).status.success());
     let p = dir.path();
-    let root = fs::read(p.join("root.bin")).unwrap();
-    let hex: String = root[4..].iter().map(|b| format!("{b:02x}")).collect();
+    let hex = root_hex(p);
     fs::create_dir(p.join("sys")).unwrap();
     fs::write(p.join("sys/levels"), "3\n").unwrap();
     fs::write(p.join("sys/root"), format!("{hex}\n")).unwrap();
-    let mut m = fs::read(p.join("drivers/d1/m1.ko")).unwrap();
-    m.extend(fs::read(p.join("drivers/d1/m1.merkle")).unwrap());
-    fs::write(p.join("s.ko"), m).unwrap();
+    fs::write(p.join("s.ko"), signed_module(p, "drivers/d1/m1")).unwrap();
     let out = run(p, &["verify", "--running", "--sysfs", "sys", "s.ko"]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     // Another kernel's root.
@@ -511,10 +513,8 @@ fn inspect_describes_merkle_and_pkcs7_trailers() {
     let dir = tree_with(5);
     assert!(run(dir.path(), BUILD).status.success());
     let p = dir.path();
-    let mut m = fs::read(p.join("drivers/d1/m4.ko")).unwrap();
-    let payload_len = m.len();
-    m.extend(fs::read(p.join("drivers/d1/m4.merkle")).unwrap());
-    fs::write(p.join("s.ko"), &m).unwrap();
+    let payload_len = fs::read(p.join("drivers/d1/m4.ko")).unwrap().len();
+    fs::write(p.join("s.ko"), signed_module(p, "drivers/d1/m4")).unwrap();
     fs::write(
         p.join("p.ko"),
         module_with_trailer(&[0x30; 300], |i| i.id_type = 2),
@@ -523,8 +523,7 @@ fn inspect_describes_merkle_and_pkcs7_trailers() {
     let out = run(p, &["inspect", "s.ko", "p.ko", "drivers/d0/m0.ko"]);
     assert!(out.status.success());
     let text = stdout(&out);
-    let root = fs::read(p.join("root.bin")).unwrap();
-    let hex: String = root[4..].iter().map(|b| format!("{b:02x}")).collect();
+    let hex = root_hex(p);
     for needle in [
         "file: s.ko\n",
         "trailer: Merkle proof (id_type 3)\n",
