@@ -397,8 +397,7 @@ fn cmd_build(raw: &[OsString]) -> CmdResult {
     // Phase 2: stage every output as a flushed temporary file. Any failure
     // drops the staged files, which removes them, leaving the tree as it was.
     let work: Vec<(usize, &order::Entry)> = entries.iter().enumerate().collect();
-    let writers = jobs;
-    let staged_trailers = hashing::parallel_map(&work, writers, |_, &(pos, entry), _| {
+    let staged_trailers = hashing::parallel_map(&work, jobs, |_, &(pos, entry), _| {
         let dest = PathBuf::from(entry.trailer_path());
         let data = trailers.get(pos).ok_or("internal error: missing trailer")?;
         if holds(&dest, data) {
@@ -411,7 +410,7 @@ fn cmd_build(raw: &[OsString]) -> CmdResult {
     .or_else(|(_, e)| err(e))?;
 
     let staged_modules = if append {
-        hashing::parallel_map(&work, writers, |_, &(pos, entry), buf| {
+        hashing::parallel_map(&work, jobs, |_, &(pos, entry), buf| {
             let path = PathBuf::from(entry.module_path(&suffix));
             let (Some(h), Some(t)) = (hashed.get(pos), trailers.get(pos)) else {
                 return Err("internal error: missing proof".into());
