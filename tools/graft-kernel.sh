@@ -24,9 +24,8 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Overlay: paths relative to the repository root and the kernel tree.
 # Globs; entries that match nothing are skipped (e.g. Documentation).
 OVERLAY=(
-	kernel/module/hashes.rs
-	kernel/module/hashes_proof.rs
-	kernel/module/hashes_root.c
+	'kernel/module/hashes*.rs'
+	'kernel/module/hashes*.[ch]'
 	include/linux/module_hashes.h
 	scripts/module-hashes/Makefile
 	'scripts/module-hashes/*.rs'

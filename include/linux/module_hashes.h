@@ -12,6 +12,9 @@
 
 #include <linux/types.h>
 
+/* id_type of a Merkle proof in struct module_signature (after PKEY_ID_PKCS7) */
+#define MODULE_HASHES_ID_TYPE 3
+
 /**
  * struct module_hashes_root - The root of the Merkle tree over all modules
  * @levels: Number of levels of the tree, and of sibling hashes in a proof
@@ -27,7 +30,23 @@ struct module_hashes_root {
 
 extern const struct module_hashes_root module_hashes_root;
 
-/* The verifier, in kernel/module/hashes.rs; see there for the contract. */
+/* The verifier, in kernel/module/hashes.rs; see there for the contracts. */
 int module_hashes_verify(const u8 *module, size_t len, size_t *payload_len);
+int module_hashes_verify_root(const struct module_hashes_root *root,
+			      const u8 *module, size_t len,
+			      size_t *payload_len);
+
+/*
+ * SHA-256 through the fastest built-in crypto driver, for the verifier
+ * (kernel/module/hashes_sha256.c). module_hashes_shash_begin() returns NULL
+ * when there is none: use the crypto library then. module_hashes_shash_finish()
+ * frees the state; with a NULL @out it only frees it.
+ */
+struct shash_desc;
+struct shash_desc *module_hashes_shash_begin(void);
+int module_hashes_shash_update(struct shash_desc *desc, const u8 *data,
+			       unsigned int len);
+int module_hashes_shash_finish(struct shash_desc *desc, u8 *out);
+const char *module_hashes_sha256_driver(void);
 
 #endif /* _LINUX_MODULE_HASHES_H */

@@ -6,16 +6,19 @@
 //! into the `.module_hashes` section of vmlinux and appends an inclusion proof
 //! to each module, in the trailer that module signatures use. This file
 //! checks such a proof against the sealed root for the C module loader
-//! (`kernel/module/signing.c`), through one C-callable function,
-//! [`module_hashes_verify`].
+//! (`kernel/module/signing.c`), through [`module_hashes_verify`], and against
+//! a given root for the KUnit tests and the benchmark, through
+//! [`module_hashes_verify_root`].
 //!
 //! Parsing and folding are done by the proof core in `hashes_proof.rs`, the
 //! same source file the `module-hashes` host tool compiles. This file only
-//! provides SHA-256 (the kernel's library implementation), the sealed root
-//! and the mapping of failures to the error codes of module signing.
+//! provides SHA-256 (the fastest the kernel has, see `hashes_sha256.c`), the
+//! sealed root and the mapping of failures to the error codes of module
+//! signing.
 //!
 //! See `Documentation/admin-guide/module-hashes.rst`.
 
+use core::ptr::NonNull;
 use kernel::{bindings, error::Error, ffi::c_int, prelude::*};
 
 #[path = "hashes_proof.rs"]
@@ -29,18 +32,42 @@ const __LOG_PREFIX: &[u8] = b"module_hashes\0";
 // `struct module_hashes_root` is what the host tool writes into vmlinux.
 const _: () = assert!(core::mem::size_of::<bindings::module_hashes_root>() == ROOT_LEN);
 
+// The C headers and the proof core agree on the trailer type.
+const _: () = assert!(bindings::MODULE_HASHES_ID_TYPE == proof::ID_MERKLE as u32);
+
 // The C prototype in `<linux/module_hashes.h>` and the definition below agree.
 const _: [unsafe extern "C" fn(*const u8, usize, *mut usize) -> c_int; 2] =
     [bindings::module_hashes_verify, module_hashes_verify];
+type VerifyRoot = unsafe extern "C" fn(
+    *const bindings::module_hashes_root,
+    *const u8,
+    usize,
+    *mut usize,
+) -> c_int;
+const _: [VerifyRoot; 2] = [
+    bindings::module_hashes_verify_root,
+    module_hashes_verify_root,
+];
 
-/// SHA-256 from the kernel's crypto library (`lib/crypto/sha256.c`).
-struct KernelSha256(bindings::sha256_state);
+/// SHA-256 as the kernel offers it fastest: through the crypto API when a
+/// driver faster than the generic C code is built in (SHA-NI, AVX2, ...),
+/// otherwise from the crypto library (`lib/crypto/sha256.c`).
+enum KernelSha256 {
+    /// A crypto API hash state from `module_hashes_shash_begin()`, owned
+    /// here and freed by `module_hashes_shash_finish()`.
+    Driver(NonNull<bindings::shash_desc>, bool),
+    /// The library's state.
+    Library(bindings::sha256_state),
+}
 
-impl Sha256 for KernelSha256 {
-    fn new() -> Self {
+/// The largest update handed to a crypto driver at once.
+const DRIVER_CHUNK: usize = 64 * 1024;
+
+impl KernelSha256 {
+    fn library() -> Self {
         // `sha256_init()` is a `static inline` function, which `bindgen` does
         // not export; this is its body.
-        KernelSha256(bindings::sha256_state {
+        KernelSha256::Library(bindings::sha256_state {
             state: [
                 bindings::SHA256_H0,
                 bindings::SHA256_H1,
@@ -55,22 +82,74 @@ impl Sha256 for KernelSha256 {
             buf: [0; bindings::SHA256_BLOCK_SIZE as usize],
         })
     }
+}
 
-    fn update(&mut self, data: &[u8]) {
-        // `sha256_update()` takes an `unsigned int` length.
-        for chunk in data.chunks(u32::MAX as usize) {
-            // SAFETY: `self.0` is a state set up by `new()`; `chunk` is valid
-            // for reads of `chunk.len()` bytes, which fits in a `u32` because
-            // of the chunk size.
-            unsafe { bindings::sha256_update(&mut self.0, chunk.as_ptr(), chunk.len() as u32) };
+impl Sha256 for KernelSha256 {
+    fn new() -> Self {
+        // SAFETY: no preconditions; the result is null or a state that this
+        // value owns from now on.
+        let desc = unsafe { bindings::module_hashes_shash_begin() };
+        match NonNull::new(desc) {
+            Some(desc) => KernelSha256::Driver(desc, true),
+            None => Self::library(),
         }
     }
 
-    fn finish(mut self) -> [u8; HASH_LEN] {
+    fn update(&mut self, data: &[u8]) {
+        // Both take an `unsigned int` length; the SIMD drivers keep
+        // preemption off for a whole update, so give them at most 64 KiB.
+        let chunk_len = match self {
+            KernelSha256::Driver(..) => DRIVER_CHUNK,
+            KernelSha256::Library(_) => u32::MAX as usize,
+        };
+        for chunk in data.chunks(chunk_len) {
+            match self {
+                KernelSha256::Driver(desc, ok) => {
+                    // SAFETY: `desc` is a live state owned by `self`; `chunk`
+                    // is valid for reads of `chunk.len()` bytes, which fits in
+                    // a `u32` because of the chunk size.
+                    let ret = unsafe {
+                        bindings::module_hashes_shash_update(
+                            desc.as_ptr(),
+                            chunk.as_ptr(),
+                            chunk.len() as u32,
+                        )
+                    };
+                    *ok &= ret == 0;
+                }
+                KernelSha256::Library(state) => {
+                    // SAFETY: `state` was set up by `library()`; `chunk` is
+                    // valid for reads of `chunk.len()` bytes, which fits in a
+                    // `u32` because of the chunk size.
+                    unsafe { bindings::sha256_update(state, chunk.as_ptr(), chunk.len() as u32) };
+                }
+            }
+        }
+    }
+
+    fn finish(self) -> [u8; HASH_LEN] {
         let mut digest = [0u8; HASH_LEN];
-        // SAFETY: `self.0` is a state set up by `new()`; `digest` is valid for
-        // writes of `SHA256_DIGEST_SIZE` (`HASH_LEN`) bytes.
-        unsafe { bindings::sha256_final(&mut self.0, digest.as_mut_ptr()) };
+        match self {
+            KernelSha256::Driver(desc, ok) => {
+                // SAFETY: `desc` is a live state owned by `self`, which is
+                // consumed here, so it is freed exactly once; `digest` is
+                // valid for writes of `SHA256_DIGEST_SIZE` (`HASH_LEN`) bytes.
+                let ret = unsafe {
+                    bindings::module_hashes_shash_finish(desc.as_ptr(), digest.as_mut_ptr())
+                };
+                if !ok || ret != 0 {
+                    // A driver that failed leaves no digest: return one that
+                    // cannot fold to the root rather than a partial one, so
+                    // that the module is refused (-ENOKEY).
+                    digest = [0xff; HASH_LEN];
+                }
+            }
+            KernelSha256::Library(mut state) => {
+                // SAFETY: `state` was set up by `library()`; `digest` is
+                // valid for writes of `SHA256_DIGEST_SIZE` (`HASH_LEN`) bytes.
+                unsafe { bindings::sha256_final(&mut state, digest.as_mut_ptr()) };
+            }
+        }
         digest
     }
 }
@@ -138,6 +217,45 @@ pub unsafe extern "C" fn module_hashes_verify(
     len: usize,
     payload_len: *mut usize,
 ) -> c_int {
+    // SAFETY: the caller's guarantees are those of `verify_raw()`.
+    unsafe { verify_raw(&sealed_root(), module, len, payload_len) }
+}
+
+/// Like [`module_hashes_verify`], against the root `*root` instead of the
+/// sealed one: for the KUnit tests and the benchmark, which bring their own
+/// trees.
+///
+/// # Safety
+///
+/// The contract of [`module_hashes_verify`]; in addition `root` must be
+/// valid for reads of a `struct module_hashes_root`.
+#[no_mangle]
+pub unsafe extern "C" fn module_hashes_verify_root(
+    root: *const bindings::module_hashes_root,
+    module: *const u8,
+    len: usize,
+    payload_len: *mut usize,
+) -> c_int {
+    if root.is_null() {
+        return to_error(ErrorClass::Malformed).to_errno();
+    }
+    // SAFETY: `root` is not null and the caller guarantees it is valid for
+    // reads of a `struct module_hashes_root`.
+    let root = unsafe { root.read_unaligned() };
+    let root = Root {
+        levels: root.levels,
+        hash: root.hash,
+    };
+    // SAFETY: the caller's guarantees are those of `verify_raw()`.
+    unsafe { verify_raw(&root, module, len, payload_len) }
+}
+
+/// Checks `module` against `root`; the contract of [`module_hashes_verify`].
+///
+/// # Safety
+///
+/// See [`module_hashes_verify`].
+unsafe fn verify_raw(root: &Root, module: *const u8, len: usize, payload_len: *mut usize) -> c_int {
     if module.is_null() || payload_len.is_null() {
         return to_error(ErrorClass::Malformed).to_errno();
     }
@@ -154,7 +272,7 @@ pub unsafe extern "C" fn module_hashes_verify(
     // and aligned for a write of a `usize`.
     unsafe { payload_len.write(trailer.payload.len()) };
 
-    match proof::verify_trailer::<KernelSha256>(&trailer, &sealed_root()) {
+    match proof::verify_trailer::<KernelSha256>(&trailer, root) {
         Ok(()) => 0,
         Err(e) => {
             pr_debug!("module not authenticated: {:?}\n", e);

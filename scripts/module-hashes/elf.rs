@@ -3,7 +3,6 @@
 //! Just enough ELF to read one section of vmlinux: the section headers and
 //! their names. Only the headers and the section are read, not the image.
 
-use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 
 /// Byte order of an ELF file (`EI_DATA`).
@@ -51,7 +50,12 @@ pub struct Section {
 }
 
 /// Reads `len` bytes at `offset`; errors name what was being read.
-fn read_at(file: &mut File, offset: u64, len: usize, what: &str) -> Result<Vec<u8>, String> {
+fn read_at<F: Read + Seek>(
+    file: &mut F,
+    offset: u64,
+    len: usize,
+    what: &str,
+) -> Result<Vec<u8>, String> {
     let mut buf = vec![0; len];
     file.seek(SeekFrom::Start(offset))
         .and_then(|_| file.read_exact(&mut buf))
@@ -112,8 +116,9 @@ fn parse_shdr(f: &Fields<'_>) -> Result<Shdr, String> {
     })
 }
 
-/// Reads section `name` from the ELF file at `path`.
-pub fn read_section(file: &mut File, name: &str) -> Result<Section, String> {
+/// Reads section `name` from an ELF file (any reader, so that the fuzzer
+/// can pass bytes in memory).
+pub fn read_section<F: Read + Seek>(file: &mut F, name: &str) -> Result<Section, String> {
     let ident = read_at(file, 0, 16, "ELF identification")?;
     if ident.get(..4) != Some(b"\x7fELF".as_slice()) {
         return Err("not an ELF file".into());
@@ -146,7 +151,7 @@ pub fn read_section(file: &mut File, name: &str) -> Result<Section, String> {
     if shoff == 0 || shentsize < min_entsize {
         return Err("no section headers".into());
     }
-    let entry = |file: &mut File, index: u64| -> Result<Shdr, String> {
+    let entry = |file: &mut F, index: u64| -> Result<Shdr, String> {
         let at = index
             .checked_mul(shentsize as u64)
             .and_then(|o| o.checked_add(shoff))
