@@ -83,6 +83,31 @@ oot_module() {
 		echo "$dir/oot_hello.ko"
 }
 
+# kunit_results LOG: the KTAP of the verifier's KUnit suite (hashes-sig runs
+# it at boot): one line per test case or parameter, and a check that their
+# number is the suite's own total, with no failure.
+kunit_results() {
+	local log=$1 status name seen=0 totals
+	while IFS=$'\t' read -r status name; do
+		ok "$status" "kunit: $name"
+		seen=$((seen + 1))
+	done < <(awk '
+		/^KTAP version 1$/ { on = 1 }
+		!on { next }
+		{ match($0, /^ */); ind = RLENGTH; line = substr($0, ind + 1) }
+		ind == 8 && line ~ /^# Subtest: / { sub_name = substr(line, 12); params = 1; next }
+		line ~ /^(not )?ok [0-9]+ / {
+			st = (line ~ /^not /) ? 1 : 0
+			name = line; sub(/^(not )?ok [0-9]+ /, "", name)
+			if (ind == 8) print st "\t" sub_name ": " name
+			else if (ind == 4) { if (!params) print st "\t" name; params = 0 }
+			else if (ind == 0) exit
+		}' "$log")
+	totals=$(grep -E '^# Totals: pass:[0-9]+ fail:0 skip:0 total:[0-9]+$' "$log")
+	[ -n "$totals" ] && [ "${totals##*total:}" -eq "$seen" ]
+	ok $? "kunit: the module_hashes suite ran: ${totals:-no totals line}, $seen results read"
+}
+
 echo "TAP version 13"
 sig_out=$top/build/out-hashes-sig
 sig_obj=$top/build/obj-hashes-sig
@@ -93,8 +118,10 @@ sign=(--sign-file "$sig_obj/scripts/sign-file" --key "$sig_obj/certs/signing_key
 if build hashes-sig "$sig_out"; then
 	oot=$(oot_module "$sig_obj")
 	ok $? "an out-of-tree module builds against hashes-sig and is signed with sign-file"
-	if make_initramfs hashes-sig "$sig_out" sig,off "${sign[@]}" --oot "$oot"; then
+	if make_initramfs hashes-sig "$sig_out" sig,off "${sign[@]}" --oot "$oot" \
+		--kernel-has-module-sig; then
 		boot hashes-sig "$sig_out" sig module.sig_enforce=1
+		kunit_results "$work/boot-hashes-sig-sig.log"
 		boot hashes-sig "$sig_out" off
 	fi
 fi
@@ -114,7 +141,8 @@ kbuild_checks() {
 
 if build hashes "$top/build/out"; then
 	kbuild_checks "$top/build/obj-hashes"
-	if make_initramfs hashes "$top/build/out" off,enforce,lockdown "${sign[@]}"; then
+	if make_initramfs hashes "$top/build/out" off,enforce,lockdown "${sign[@]}" \
+		--other-moddir "$(echo "$sig_out"/modules/lib/modules/*)"; then
 		boot hashes "$top/build/out" off
 		boot hashes "$top/build/out" enforce module.sig_enforce=1
 		boot hashes "$top/build/out" lockdown lockdown=integrity

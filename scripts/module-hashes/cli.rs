@@ -367,7 +367,10 @@ fn cmd_build(raw: &[OsString]) -> CmdResult {
         let path = entry.module_path(&suffix);
         hashing::hash_module(Path::new(&path), pos, buf).map_err(|e| format!("{path}: {e}"))
     })
-    .or_else(|(_, e)| err(e))?;
+    .or_else(|(_, e)| {
+        stop_if_interrupted()?;
+        err(e)
+    })?;
 
     let leaves = hashed.iter().map(|h| h.leaf).collect();
     let Some(tree) = Tree::build(leaves) else {
@@ -394,6 +397,8 @@ fn cmd_build(raw: &[OsString]) -> CmdResult {
         trailers.push(t);
     }
 
+    stop_if_interrupted()?;
+
     // Phase 2: stage every output as a flushed temporary file. Any failure
     // drops the staged files, which removes them, leaving the tree as it was.
     let work: Vec<(usize, &order::Entry)> = entries.iter().enumerate().collect();
@@ -418,7 +423,10 @@ fn cmd_build(raw: &[OsString]) -> CmdResult {
             stage_module_with_trailer(&path, pos, h, t, buf)
                 .map_err(|e| format!("{}: {e}", show(&path)))
         })
-        .or_else(|(_, e)| err(e))?
+        .or_else(|(_, e)| {
+            stop_if_interrupted()?;
+            err(e)
+        })?
     } else {
         Vec::new()
     };
@@ -440,7 +448,9 @@ fn cmd_build(raw: &[OsString]) -> CmdResult {
             .or_else(|e| err(format!("{}: cannot write: {e}", show(&root_bin))))?,
     );
 
-    // Phase 3: flush everything to disk, then rename into place.
+    // Phase 3: flush everything to disk, check that no module changed since
+    // it was hashed, then rename into place. From the first rename on, a
+    // signal waits until all outputs are in place.
     let all: Vec<Staged> = staged_trailers
         .into_iter()
         .chain(staged_modules)
@@ -448,6 +458,17 @@ fn cmd_build(raw: &[OsString]) -> CmdResult {
         .chain(singles)
         .collect();
     fsio::flush(&all).or_else(|e| err(format!("cannot flush outputs to disk: {e}")))?;
+    stop_if_interrupted()?;
+    for (entry, h) in entries.iter().zip(&hashed) {
+        let path = entry.module_path(&suffix);
+        let now = fs::metadata(&path).map(|m| hashing::Stamp::of(&m));
+        if now.ok() != Some(h.stamp) {
+            return err(format!(
+                "{path}: changed after it was hashed; nothing written"
+            ));
+        }
+    }
+    stop_if_interrupted()?;
     for staged in all {
         let dest = staged.dest().to_path_buf();
         staged
@@ -455,6 +476,14 @@ fn cmd_build(raw: &[OsString]) -> CmdResult {
             .or_else(|e| err(format!("{}: cannot rename into place: {e}", show(&dest))))?;
     }
     Ok(())
+}
+
+/// Fails when a signal asked the build to stop (see `interrupt`).
+fn stop_if_interrupted() -> Result<(), Fail> {
+    match crate::interrupt::received() {
+        Some(sig) => err(format!("interrupted by signal {sig}; nothing written")),
+        None => Ok(()),
+    }
 }
 
 /// Stages `path` with `trailer` in place of any Merkle trailer, re-hashing

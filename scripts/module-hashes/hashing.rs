@@ -113,6 +113,11 @@ where
 {
     let mut left = len;
     while left > 0 {
+        if let Some(sig) = crate::interrupt::received() {
+            return Err(std::io::Error::other(format!(
+                "interrupted by signal {sig}"
+            )));
+        }
         let want = usize::try_from(left).map_or(buf.len(), |l| l.min(buf.len()));
         let chunk = buf
             .get_mut(..want)

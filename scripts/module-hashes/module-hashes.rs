@@ -17,11 +17,17 @@ pub mod cli;
 pub mod elf;
 pub mod fsio;
 pub mod hashing;
+pub mod interrupt;
 pub mod order;
 pub mod sha256;
 pub mod tree;
 
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
-    std::process::exit(cli::run(&args));
+    interrupt::install();
+    let status = cli::run(&args);
+    if let Some(sig) = interrupt::received() {
+        interrupt::reraise(sig);
+    }
+    std::process::exit(status);
 }

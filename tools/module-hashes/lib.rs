@@ -13,6 +13,8 @@ pub mod elf;
 pub mod fsio;
 #[path = "../../scripts/module-hashes/hashing.rs"]
 pub mod hashing;
+#[path = "../../scripts/module-hashes/interrupt.rs"]
+pub mod interrupt;
 #[path = "../../scripts/module-hashes/order.rs"]
 pub mod order;
 #[path = "../../scripts/module-hashes/sha256.rs"]

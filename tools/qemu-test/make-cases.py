@@ -25,8 +25,13 @@ import sys
 import tempfile
 
 MARKER = b"~Module signature appended~\n"
+
+# The hostile modules that the concurrent loaders use (see "stress").
+STRESS_BAD = ("flipped-byte", "sig-len-max", "position-2^32-1",
+              "sig-len-whole-module", "id-type-7", "trailer-stacked-twice")
 INFO = ">BBBBB3sI"
 INFO_LEN = 12
+ELF64_EHDR_LEN = 64
 OVERHEAD = INFO_LEN + len(MARKER)
 
 
@@ -108,6 +113,11 @@ def main():
     ap.add_argument("--oot", help="an out-of-tree module (.ko) built for the sig kernel")
     ap.add_argument("--out", required=True, help="staging directory of the initramfs")
     ap.add_argument("--sealed-root", help="LEVELS:HEX, the root sealed into the kernel's vmlinux")
+    ap.add_argument("--other-moddir", help="installed modules of another build, for a foreign crc7")
+    ap.add_argument("--kernel-has-module-sig", action="store_true",
+                    help="the kernel also has MODULE_SIG (PKCS#7 trailers are parsed)")
+    ap.add_argument("--stress-rounds", type=int, default=1000,
+                    help="rounds of each concurrent loader (enforcing modes)")
     ap.add_argument("--modes", default="off,enforce,lockdown",
                     help="comma-separated boot modes to write case files for")
     a = ap.parse_args()
@@ -140,44 +150,121 @@ def main():
     flip = harmless_flip(payload)
     rust_flip = harmless_flip(rust_payload)
 
-    # (name, bytes, class): class is "nonfatal" (-ENODATA/-ENOPKG/-ENOKEY)
-    # or "malformed" (-EBADMSG).
+    # (name, bytes, class). Classes, by what module signing's policy does:
+    #   nonfatal   -ENODATA/-ENOPKG/-ENOKEY: refused when enforcing,
+    #              otherwise loaded and tainted
+    #   notelf     nonfatal, and then not a module: -ENOEXEC when loaded
+    #   malformed  -EBADMSG, always fatal
+    #   pkcs7      a real PKCS#7 signature: valid only where MODULE_SIG
+    #              trusts the key
+    #   pkcs7-junk id_type PKCS#7 over bytes that are not one: malformed
+    #              where MODULE_SIG parses it, unsupported elsewhere
+    other_payload = split(modules["crc-itu-t"])[0]
+    pos = struct.unpack(">I", sig[:4])[0]
+
+    def with_pos(p):
+        return struct.pack(">I", p) + sig[4:]
+
     bad = [
         ("flipped-byte", flip + trailer(sig), "nonfatal"),
         ("rust-flipped-byte", rust_flip + trailer(rust_sig), "nonfatal"),
         ("trailer-removed", payload, "nonfatal"),
         ("proof-of-other-module", payload + trailer(rust_sig), "nonfatal"),
+        ("payload-of-other-module", other_payload + trailer(sig), "nonfatal"),
         ("other-build", payload + other_build_trailer(a.tool, modules, order, "crc7"), "nonfatal"),
         ("proof-one-hash-short", payload + trailer(sig[:-32]), "nonfatal"),
         ("proof-one-hash-long", payload + trailer(sig + sig[-32:]), "nonfatal"),
-        ("unknown-id-type", payload + trailer(sig, id_type=7), "nonfatal"),
-        ("sig-len-beyond-module", payload + trailer(sig, sig_len=len(payload) + len(sig)), "malformed"),
+        ("proof-empty", payload + trailer(b""), "nonfatal"),
+        ("position-beyond-modules", payload + trailer(with_pos(len(order))), "nonfatal"),
+        ("position-2^levels", payload + trailer(with_pos(1 << levels)), "nonfatal"),
+        ("position-2^32-1", payload + trailer(with_pos(0xFFFFFFFF)), "nonfatal"),
+        ("position-of-neighbour", payload + trailer(with_pos(pos ^ 1)), "nonfatal"),
+        ("sig-len-0", payload + sig + trailer(b""), "nonfatal"),
+        ("sig-len-1", payload + sig + trailer(b"", sig_len=1), "nonfatal"),
+        ("sig-len-one-short", payload + trailer(sig, sig_len=len(sig) - 1), "nonfatal"),
+        ("sig-len-whole-module", payload + trailer(sig, sig_len=len(payload) + len(sig)), "malformed"),
+        ("sig-len-beyond-module", payload + trailer(sig, sig_len=len(payload) + len(sig) + 1), "malformed"),
         ("sig-len-max", payload + trailer(sig, sig_len=0xFFFFFFFF), "malformed"),
-        ("reserved-nonzero", payload + trailer(sig, reserved=(0, 0, 0, 1, b"\0\0\0")), "malformed"),
+        ("marker-truncated", payload + trailer(sig)[:-1], "nonfatal"),
+        ("marker-first-byte-changed", payload + trailer(sig)[:-len(MARKER)] + b"_" + MARKER[1:], "nonfatal"),
+        ("marker-alone", MARKER, "notelf"),
+        ("marker-after-11-bytes", b"\x7fELF" + b"\0" * 7 + MARKER, "malformed"),
+        ("marker-after-info-only", trailer(b"", sig_len=0), "malformed"),
+        ("algo-nonzero", payload + trailer(sig, reserved=(1, 0, 0, 0, b"\0\0\0")), "malformed"),
+        ("hash-nonzero", payload + trailer(sig, reserved=(0, 1, 0, 0, b"\0\0\0")), "malformed"),
+        ("signer-len-nonzero", payload + trailer(sig, reserved=(0, 0, 1, 0, b"\0\0\0")), "malformed"),
+        ("key-id-len-nonzero", payload + trailer(sig, reserved=(0, 0, 0, 1, b"\0\0\0")), "malformed"),
         ("pad-nonzero", payload + trailer(sig, reserved=(0, 0, 0, 0, b"\0\1\0")), "malformed"),
+        ("trailer-stacked-twice", payload + trailer(sig) + trailer(sig), "nonfatal"),
+        ("payload-empty", trailer(sig), "malformed"),
+        ("payload-1-byte", payload[:1] + trailer(sig), "notelf"),
+        ("payload-truncated", payload[:-1] + trailer(sig), "notelf"),
+        ("payload-extended", payload + b"\0" + trailer(sig), "nonfatal"),
     ]
+    # Every id_type but the Merkle one, on a valid proof.
+    for id_type in range(256):
+        if id_type == 3:
+            continue
+        cls = "pkcs7-junk" if id_type == 2 else "nonfatal"
+        bad.append((f"id-type-{id_type}", payload + trailer(sig, id_type=id_type), cls))
+    if a.other_moddir:
+        # The same module from a real other build (another configuration):
+        # its proof leads to that build's root.
+        other = find_modules(a.other_moddir).get("crc7")
+        if not other:
+            sys.exit(f"make-cases: crc7 not found under {a.other_moddir}")
+        other_bytes = read_module(other)
+        if other_bytes != crc7:
+            bad.append(("module-of-another-build", other_bytes, "nonfatal"))
     if a.sign_file and a.key and a.cert:
-        signed = os.path.join(t, "crc7-pkcs7.ko")
-        with open(signed, "wb") as f:
-            f.write(payload)
-        run([a.sign_file, "sha256", a.key, a.cert, signed])
+        def sign(data):
+            path = os.path.join(t, "signing.ko")
+            with open(path, "wb") as f:
+                f.write(data)
+            run([a.sign_file, "sha256", a.key, a.cert, path])
+            signed = open(path, "rb").read()
+            os.unlink(path)
+            return signed
+
+        pkcs7 = sign(payload)
         # Valid on a kernel that trusts this key, unsupported on one
         # without MODULE_SIG.
-        bad.append(("pkcs7-signature", open(signed, "rb").read(), "pkcs7"))
-        os.unlink(signed)
+        bad.append(("pkcs7-signature", pkcs7, "pkcs7"))
+        # A signature over the module with its proof: valid where trusted.
+        bad.append(("pkcs7-around-proof", sign(crc7), "pkcs7"))
+        # A proof appended to a signed module covers the wrong bytes.
+        bad.append(("proof-around-pkcs7", pkcs7 + trailer(sig), "nonfatal"))
+        psig = split(pkcs7)[1]
+        bad.append(("pkcs7-signature-of-other-module", other_payload + trailer(psig, id_type=2), "pkcs7-wrong"))
+        bad.append(("pkcs7-truncated", payload + trailer(psig[:-1], id_type=2), "pkcs7-junk"))
 
     bad_paths = [(name, put(f"bad-{name}.ko", data), cls) for name, data, cls in bad]
+    # init_module refuses a buffer shorter than an ELF header before any
+    # signature check; finit_module reads the file and checks it.
+    too_short = {name for name, data, _ in bad if len(data) < ELF64_EHDR_LEN}
 
-    result = {
-        "off": {"nonfatal": "ok", "malformed": "EBADMSG", "pkcs7": "ok"},
-        "enforce": {"nonfatal": "EKEYREJECTED", "malformed": "EBADMSG", "pkcs7": "EKEYREJECTED"},
-        "lockdown": {"nonfatal": "EPERM", "malformed": "EBADMSG", "pkcs7": "EPERM"},
-        "sig": {"nonfatal": "EKEYREJECTED", "malformed": "EBADMSG", "pkcs7": "ok"},
-    }
+    refused = {"off": None, "enforce": "EKEYREJECTED", "lockdown": "EPERM", "sig": "EKEYREJECTED"}
+    sig_kernel = a.kernel_has_module_sig
+
+    def expected(mode, cls):
+        """The result of loading a module of class cls in boot mode."""
+        if cls == "pkcs7-junk":
+            cls = "malformed" if sig_kernel else "nonfatal"
+        if cls == "pkcs7-wrong":
+            # MODULE_SIG: the signature does not match (-EKEYREJECTED,
+            # fatal); elsewhere an unsupported trailer.
+            return "EKEYREJECTED" if sig_kernel else expected(mode, "nonfatal")
+        if cls == "malformed":
+            return "EBADMSG"
+        if cls == "pkcs7" and sig_kernel:
+            return "ok"
+        if refused[mode]:
+            return refused[mode]
+        return "ENOEXEC" if cls == "notelf" else "ok"
+
     cases = os.path.join(a.out, "cases")
     os.makedirs(cases, exist_ok=True)
     for mode in a.modes.split(","):
-        expect = result[mode]
         lines = [f"# mode {mode}: root has {levels} levels"]
         for name, path in good.items():
             lines.append(f"load ok ok {path} in-tree module {name} with its proof")
@@ -193,15 +280,34 @@ def main():
             lines.append(f"sh 0 [ $(stat -c %a {sysfs}/levels {sysfs}/root | sort -u) = 444 ]")
             lines.append(f"sh 1 echo 0 2>/dev/null > {sysfs}/levels")
         for name, path, cls in bad_paths:
-            lines.append(f"load {expect[cls]} {expect[cls]} {path} {name} ({cls})")
+            want = expected(mode, cls)
+            init = "ENOEXEC" if name in too_short else want
+            lines.append(f"load {init} {want} {path} {name} ({cls})")
         # A mangled load counts as unauthenticated, whatever its proof:
         # refused with enforcement or lockdown, otherwise loaded (forced,
         # CONFIG_MODULE_FORCE_LOAD) and tainted E.
-        lines.append(f"mangled {expect['nonfatal']} {good['crc7']} proof ignored on a mangled load")
+        lines.append(f"mangled {expected(mode, 'nonfatal')} {good['crc7']} proof ignored on a mangled load")
         if mode == "off":
             lines.append("taint 1 an unauthenticated module tainted the kernel")
         else:
             lines.append("taint 0 nothing unauthenticated was loaded")
+        if refused[mode]:
+            # Concurrent loads: each process loads and unloads its own
+            # good module and every process loads the same hostile ones,
+            # alternating init_module and finit_module (finit_module of one
+            # file from several processes shares one load in 6.12). Only
+            # warnings and worse reach the console meanwhile.
+            by_name = {name: (path, cls) for name, path, cls in bad_paths}
+            specs = [f"{w}:ok:{good[n]}:{n.replace('-', '_')}"
+                     for w, n in enumerate(("crc7", "crc-itu-t", "rust_minimal"))]
+            for name in STRESS_BAD:
+                path, cls = by_name[name]
+                specs.append(f"*:{expected(mode, cls)}:{path}")
+            lines.append("sh 0 echo 5 > /proc/sys/kernel/printk")
+            lines.append(f"stress 3 {a.stress_rounds} " + " ".join(specs))
+            lines.append("sh 0 echo 7 > /proc/sys/kernel/printk")
+            lines.append("sh 1 dmesg | grep -Eq 'BUG:|WARNING:|Oops|Kernel panic|panicked|Call Trace'")
+            lines.append("sh 1 grep -Eq '^(crc7|crc_itu_t|rust_minimal) ' /proc/modules")
         if mode == "sig" and a.oot:
             oot = os.path.basename(a.oot)
             unsigned = split_trailerless(a.oot)

@@ -22,6 +22,13 @@
  *	whether TAINT_UNSIGNED_MODULE (E) is set now.
  *   sh     STATUS COMMAND...
  *	runs COMMAND with /bin/sh -c and expects its exit status.
+ *   stress PROCS ROUNDS SPEC...
+ *	PROCS processes load concurrently, ROUNDS times each, every module
+ *	of the SPECs that concern them, alternating init_module and
+ *	finit_module. SPEC is WORKER:EXPECT:PATH[:NAME]: WORKER a process
+ *	number or "*" for all; a module that loads is unloaded by NAME at
+ *	once, so give each process its own good module. One result line per
+ *	process: every load gave the expected result.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -208,6 +215,113 @@ static int tainted_unsigned(void)
 	return !!(taint & (1UL << TAINT_UNSIGNED_MODULE));
 }
 
+#define MAX_SPECS 16
+
+struct stress_spec {
+	int worker;	/* -1: every worker */
+	int expect;
+	const char *path, *name;
+	void *data;
+	size_t len;
+};
+
+/* One worker of a stress line; returns the number of unexpected results. */
+static int stress_worker(int w, int rounds, struct stress_spec *specs,
+			 int nspecs)
+{
+	int r, i, bad = 0;
+
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < nspecs; i++) {
+			struct stress_spec *sp = &specs[i];
+			int use_finit = (r + i + w) % 2, ret, err;
+
+			if (sp->worker >= 0 && sp->worker != w)
+				continue;
+			if (use_finit) {
+				int fd = open(sp->path, O_RDONLY | O_CLOEXEC);
+
+				ret = syscall(SYS_finit_module, fd, "", 0);
+				err = ret ? errno : 0;
+				close(fd);
+			} else {
+				ret = syscall(SYS_init_module, sp->data, sp->len, "");
+				err = ret ? errno : 0;
+			}
+			if (err != sp->expect) {
+				if (bad++ < 5)
+					printf("# worker %d round %d %s(%s): expected %s, got %s\n",
+					       w, r, use_finit ? "finit_module" : "init_module",
+					       sp->path, errno_name(sp->expect), errno_name(err));
+				continue;
+			}
+			if (!err && syscall(SYS_delete_module, sp->name, O_NONBLOCK)) {
+				if (bad++ < 5)
+					printf("# worker %d round %d: cannot unload %s: %s\n",
+					       w, r, sp->name, strerror(errno));
+			}
+		}
+	}
+	return bad;
+}
+
+static void run_stress(char *save)
+{
+	struct stress_spec specs[MAX_SPECS];
+	char *procs_s = strtok_r(NULL, " \t", &save);
+	char *rounds_s = strtok_r(NULL, " \t", &save);
+	char *tok, detail[128];
+	int procs, rounds, nspecs = 0, w, i;
+	pid_t pids[64];
+
+	if (!procs_s || !rounds_s)
+		goto bad;
+	procs = atoi(procs_s);
+	rounds = atoi(rounds_s);
+	if (procs < 1 || procs > 64 || rounds < 1)
+		goto bad;
+	while ((tok = strtok_r(NULL, " \t\n", &save))) {
+		struct stress_spec *sp = &specs[nspecs];
+		char *f_save, *worker = strtok_r(tok, ":", &f_save);
+		char *expect = strtok_r(NULL, ":", &f_save);
+
+		if (nspecs == MAX_SPECS || !worker || !expect)
+			goto bad;
+		sp->path = strtok_r(NULL, ":", &f_save);
+		sp->name = strtok_r(NULL, ":", &f_save);
+		sp->worker = strcmp(worker, "*") ? atoi(worker) : -1;
+		sp->expect = parse_expect(expect);
+		if (!sp->path || sp->expect < 0 || (!sp->expect && !sp->name) ||
+		    read_file(sp->path, &sp->data, &sp->len))
+			goto bad;
+		nspecs++;
+	}
+	for (w = 0; w < procs; w++) {
+		pids[w] = fork();
+		if (pids[w] == 0) {
+			int bad = stress_worker(w, rounds, specs, nspecs);
+
+			fflush(stdout);
+			_exit(bad ? 1 : 0);
+		}
+	}
+	for (w = 0; w < procs; w++) {
+		int status = 0, loads = 0;
+
+		waitpid(pids[w], &status, 0);
+		for (i = 0; i < nspecs; i++)
+			if (specs[i].worker < 0 || specs[i].worker == w)
+				loads += rounds;
+		snprintf(detail, sizeof(detail),
+			 "worker %d of %d: %d loads as expected", w, procs, loads);
+		report(WIFEXITED(status) && WEXITSTATUS(status) == 0, "stress",
+		       detail, NULL);
+	}
+	return;
+bad:
+	report(0, "case file", "stress", "malformed line");
+}
+
 static void run_line(char *line)
 {
 	char *save, *kind = strtok_r(line, " \t\n", &save);
@@ -252,6 +366,8 @@ static void run_line(char *line)
 		if (!a || !desc)
 			goto bad;
 		report(tainted_unsigned() == atoi(a), "taint E", desc, NULL);
+	} else if (!strcmp(kind, "stress")) {
+		run_stress(save);
 	} else if (!strcmp(kind, "sh")) {
 		int status;
 

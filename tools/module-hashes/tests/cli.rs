@@ -627,3 +627,170 @@ fn compressed_modules_are_recognised() {
     let out = run(p, &["verify", "--root", "root.bin", "m.ko.xz"]);
     assert!(stdout(&out).contains("xz-compressed: decompress it first"));
 }
+
+/// A tree whose first module is `big` bytes and 31 more of 64 KiB: long
+/// enough to stop a build in the middle of it.
+fn big_tree(big: usize) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut order = String::new();
+    for i in 0..32 {
+        let len = if i == 0 { big } else { 64 << 10 };
+        let data: Vec<u8> = (0..len)
+            .map(|b| (b * 13 + i * 7 + (b >> 12)) as u8)
+            .collect();
+        fs::write(dir.path().join(format!("m{i}.ko")), data).unwrap();
+        order.push_str(&format!("m{i}.o\n"));
+    }
+    fs::write(dir.path().join("modules.order"), order).unwrap();
+    dir
+}
+
+/// Copies every file of `from` into a new temporary directory.
+fn copy_tree(from: &Path) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, data) in snapshot(from) {
+        fs::write(dir.path().join(path), data).unwrap();
+    }
+    dir
+}
+
+const APPEND: &[&str] = &[
+    "build",
+    "--order",
+    "modules.order",
+    "--suffix",
+    ".ko",
+    "--root-bin",
+    "root.bin",
+    "--append",
+    "--jobs",
+    "1",
+];
+
+#[test]
+fn signals_leave_the_tree_as_it_was_or_complete() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::time::Instant;
+
+    let original = big_tree(24 << 20);
+    let before = snapshot(original.path());
+    // The complete result, and how long a build takes here.
+    let reference = copy_tree(original.path());
+    let start = Instant::now();
+    assert!(run(reference.path(), APPEND).status.success());
+    let took = start.elapsed();
+    let complete = snapshot(reference.path());
+
+    let mut stopped = 0;
+    for (sig, name) in [(2, "INT"), (15, "TERM"), (1, "HUP")] {
+        for tenth in [1, 3, 5, 7] {
+            let dir = copy_tree(original.path());
+            let mut child = Command::new(BIN)
+                .args(APPEND)
+                .current_dir(dir.path())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(took * tenth / 10);
+            let _ = Command::new("kill")
+                .args(["-s", name, &child.id().to_string()])
+                .status();
+            let status = child.wait().unwrap();
+            let mut err = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+            let after = snapshot(dir.path());
+            let when = format!("SIG{name} at {}/10 of {:?}", tenth, took);
+            if status.success() {
+                // It finished before the signal arrived.
+                assert_eq!(after, complete, "{when}: finished with other outputs");
+                continue;
+            }
+            assert_eq!(
+                status.signal(),
+                Some(sig),
+                "{when}: {status:?}, stderr {err}"
+            );
+            if after == before {
+                assert!(
+                    err.contains(&format!("interrupted by signal {sig}")),
+                    "{when}: {err}"
+                );
+                stopped += 1;
+            } else {
+                // Renaming had started: it completed first.
+                assert_eq!(after, complete, "{when}: the tree is neither old nor new");
+            }
+        }
+    }
+    assert!(
+        stopped > 0,
+        "no signal arrived before the outputs were renamed"
+    );
+}
+
+#[test]
+fn a_module_changing_while_hashed_gets_no_proof() {
+    use std::io::{Seek, SeekFrom, Write};
+    use std::time::Instant;
+
+    let big = 24 << 20;
+    let original = big_tree(big);
+    let reference = copy_tree(original.path());
+    let start = Instant::now();
+    assert!(run(reference.path(), APPEND).status.success());
+    let took = start.elapsed();
+
+    let mut detected = 0;
+    for tenth in [0, 1, 2, 3, 4, 5, 6] {
+        let dir = copy_tree(original.path());
+        let module = dir.path().join("m0.ko");
+        // Opened before the build starts: the write goes to the file the
+        // build reads, even if the build renames a new one over it.
+        let mut file = fs::OpenOptions::new().write(true).open(&module).unwrap();
+        let mut child = Command::new(BIN)
+            .args(APPEND)
+            .current_dir(dir.path())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(took * tenth / 10);
+        // One byte in the middle, same length: only the contents change.
+        file.seek(SeekFrom::Start(big as u64 / 2)).unwrap();
+        file.write_all(b"!").unwrap();
+        let mut changed = snapshot(original.path());
+        let mut m0 = changed.remove(Path::new("m0.ko")).unwrap();
+        m0[big / 2] = b'!';
+        changed.insert(PathBuf::from("m0.ko"), m0);
+        let status = child.wait().unwrap();
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+        if status.success() {
+            // The build read the changed bytes, or renamed its copy over the
+            // file before the write: either way every proof verifies.
+            for i in 0..32 {
+                let out = run(
+                    dir.path(),
+                    &["verify", "--root", "root.bin", &format!("m{i}.ko")],
+                );
+                assert!(
+                    out.status.success(),
+                    "{tenth}/10: m{i}.ko: {}",
+                    stderr(&out)
+                );
+            }
+        } else {
+            assert!(
+                err.contains("m0.ko: ") && err.contains("changed"),
+                "{tenth}/10: {err}"
+            );
+            assert_eq!(
+                snapshot(dir.path()),
+                changed,
+                "{tenth}/10: the tree was changed"
+            );
+            detected += 1;
+        }
+    }
+    println!("changes: {detected} of 7 caught during the build");
+    assert!(detected > 0, "no change was caught during the build");
+}
