@@ -6,7 +6,7 @@ SHELL := /bin/bash
 TOP := $(CURDIR)
 OUT := $(TOP)/build/out
 
-.PHONY: all deps tool kernel run test test-host bench bench-tool reproducible sizes clean help
+.PHONY: all deps tool kernel run test test-host bench bench-tool bench-kernel bench-build fuzz reproducible sizes clean help
 
 all: help
 
@@ -17,7 +17,11 @@ help:
 	@echo "make run           build, boot in QEMU, load modules, show a tampered one rejected"
 	@echo "make test          every test layer; ends with 'N passed, N failed'"
 	@echo "make test-host     only the host layers (tool, proof core, reference)"
-	@echo "make bench-tool    module-hashes against OpenSSL on Debian's modules"
+	@echo "make bench         all three benchmarks below"
+	@echo "make bench-tool    module-hashes against OpenSSL and sign-file on Debian's modules"
+	@echo "make bench-kernel  in-kernel proof vs PKCS#7 verification and load time (QEMU)"
+	@echo "make bench-build   the sealing step's share of a build, no-op make"
+	@echo "make fuzz          the fuzz targets, FUZZ_SECONDS (default 60) each"
 	@echo "make reproducible  build twice in different directories and compare"
 	@echo "make sizes         vmlinux and module sizes with and without authentication"
 	@echo "make clean         remove build/ and cargo output"
@@ -43,7 +47,16 @@ test-host:
 bench-tool: deps
 	tools/bench-tool.sh
 
-bench: bench-tool
+bench-kernel: deps
+	tools/bench-kernel.sh
+
+bench-build: deps
+	tools/bench-build.sh
+
+bench: bench-tool bench-kernel bench-build
+
+fuzz:
+	tools/fuzz.sh $(or $(FUZZ_SECONDS),60)
 
 clean:
 	rm -rf build tools/module-hashes/target

@@ -100,9 +100,9 @@ fi
 
 # 4. Build and install.
 say "building $name in $obj (make -j$jobs)"
-start=$(date +%s)
+start=$(date +%s.%N)
 make "${make_args[@]}" -j"$jobs"
-say "built in $(($(date +%s) - start)) s"
+say "built in $(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN {printf "%.1f", e - s}') s"
 
 rm -rf "$out/modules"
 make -s "${make_args[@]}" INSTALL_MOD_PATH="$out/modules" modules_install

@@ -18,6 +18,8 @@ targets=("$@")
 logs=$top/build/fuzz
 mkdir -p "$logs"
 export RUSTC_BOOTSTRAP=1
+cargo fuzz --version >/dev/null 2>&1 ||
+	{ echo "fuzz: cargo-fuzz missing (cargo install --locked cargo-fuzz)" >&2; exit 1; }
 
 # Seeds, made here rather than committed: a small relocatable ELF carrying a
 # .module_hashes section, and a modules.order like kbuild writes.

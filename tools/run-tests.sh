@@ -66,6 +66,8 @@ for layer in host reference kernel; do
 	reference)
 		run_layer python-selftest python3 "$ref" selftest
 		run_layer python-vectors python3 "$ref" check "$cargo_dir/vectors"
+		# The KUnit suite's header is generated from those vectors.
+		run_layer kunit-vectors python3 "$cargo_dir/reference/kunit_vectors.py" --check
 		;;
 	kernel)
 		if [ -x "$top/tools/qemu-suite.sh" ]; then

@@ -22,6 +22,10 @@
  *	whether TAINT_UNSIGNED_MODULE (E) is set now.
  *   sh     STATUS COMMAND...
  *	runs COMMAND with /bin/sh -c and expects its exit status.
+ *   timeload ROUNDS PATH...
+ *	for the benchmark: ROUNDS times, loads every PATH in order with
+ *	finit_module and unloads them in reverse order; prints the time the
+ *	loads took. Every load and unload must succeed.
  *   stress PROCS ROUNDS SPEC...
  *	PROCS processes load concurrently, ROUNDS times each, every module
  *	of the SPECs that concern them, alternating init_module and
@@ -39,6 +43,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef MODULE_INIT_IGNORE_VERMAGIC
@@ -322,6 +327,70 @@ bad:
 	report(0, "case file", "stress", "malformed line");
 }
 
+/* The module name of PATH: its file name up to the first dot, '-' as '_'. */
+static void module_name_of(const char *path, char *name, size_t size)
+{
+	const char *base = strrchr(path, '/');
+	size_t i;
+
+	base = base ? base + 1 : path;
+	for (i = 0; i + 1 < size && base[i] && base[i] != '.'; i++)
+		name[i] = base[i] == '-' ? '_' : base[i];
+	name[i] = '\0';
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+#define MAX_TIMED 32
+
+static void run_timeload(char *save)
+{
+	char *rounds_s = strtok_r(NULL, " \t", &save), *paths[MAX_TIMED];
+	char name[64], detail[160];
+	long long loading = 0, t0;
+	int rounds, n = 0, r, i, failed = 0;
+
+	while (n < MAX_TIMED && (paths[n] = strtok_r(NULL, " \t\n", &save)))
+		n++;
+	rounds = rounds_s ? atoi(rounds_s) : 0;
+	if (rounds < 1 || n == 0) {
+		report(0, "case file", "timeload", "malformed line");
+		return;
+	}
+	for (r = 0; r < rounds && !failed; r++) {
+		for (i = 0; i < n && !failed; i++) {
+			int fd = open(paths[i], O_RDONLY | O_CLOEXEC);
+
+			t0 = now_ns();
+			if (fd < 0 || syscall(SYS_finit_module, fd, "", 0)) {
+				printf("# timeload: %s: %s\n", paths[i], strerror(errno));
+				failed = 1;
+			}
+			loading += now_ns() - t0;
+			if (fd >= 0)
+				close(fd);
+		}
+		for (i = n - 1; i >= 0; i--) {
+			module_name_of(paths[i], name, sizeof(name));
+			if (syscall(SYS_delete_module, name, O_NONBLOCK) && !failed) {
+				printf("# timeload: cannot unload %s: %s\n", name,
+				       strerror(errno));
+				failed = 1;
+			}
+		}
+	}
+	snprintf(detail, sizeof(detail),
+		 "%d modules x %d rounds: %lld us loading, %lld us per load",
+		 n, rounds, loading / 1000, loading / 1000 / ((long long)n * rounds));
+	report(!failed, "timeload", detail, NULL);
+}
+
 static void run_line(char *line)
 {
 	char *save, *kind = strtok_r(line, " \t\n", &save);
@@ -366,6 +435,8 @@ static void run_line(char *line)
 		if (!a || !desc)
 			goto bad;
 		report(tainted_unsigned() == atoi(a), "taint E", desc, NULL);
+	} else if (!strcmp(kind, "timeload")) {
+		run_timeload(save);
 	} else if (!strcmp(kind, "stress")) {
 		run_stress(save);
 	} else if (!strcmp(kind, "sh")) {
