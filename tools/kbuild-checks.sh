@@ -5,7 +5,8 @@
 # build in the O= directory OBJ (built by tools/build-kernel.sh): make twice
 # does nothing, a deleted module is rebuilt and vmlinux resealed, and
 # modules_install refuses stale proofs and another INSTALL_MOD_STRIP before
-# it touches anything. Prints TAP and "N passed, N failed".
+# it touches anything, and the verifier is clippy-clean. Prints TAP and
+# "N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 obj=$(cd "${1:?usage: kbuild-checks.sh OBJ}" && pwd)
@@ -54,5 +55,16 @@ ok $? "after make, modules_install works again"
 	grep -q 'INSTALL_MOD_STRIP="1" differs from ""' "$tmp/make.log" &&
 	[ ! -e "$tmp/install2/lib" ]
 ok $? "modules_install refuses an INSTALL_MOD_STRIP the proofs were not made for"
+
+# The verifier under clippy with the kernel's lint set (make CLIPPY=1),
+# warnings included; only its object is rebuilt.
+rm -f "$obj/kernel/module/hashes.o"
+mk CLIPPY=1 CLIPPY_DRIVER=/usr/bin/clippy-driver kernel/module/hashes.o &&
+	grep -q 'CLIPPY.*kernel/module/hashes.o' "$tmp/make.log" &&
+	! grep -Eq '^(warning|error)' "$tmp/make.log"
+ok $? "make CLIPPY=1: the verifier has no clippy warning"
+grep -E -A8 '^(warning|error)' "$tmp/make.log" | head -n 30 | sed 's/^/# /'
+mk
+ok $? "make after the clippy build"
 
 tap_summary
