@@ -153,7 +153,9 @@ def main():
     # (name, bytes, class). Classes, by what module signing's policy does:
     #   nonfatal   -ENODATA/-ENOPKG/-ENOKEY: refused when enforcing,
     #              otherwise loaded and tainted
-    #   notelf     nonfatal, and then not a module: -ENOEXEC when loaded
+    #   unloadable nonfatal, and then not a module this kernel can load
+    #              (not ELF, truncated, built for another struct module):
+    #              -ENOEXEC when not enforcing
     #   malformed  -EBADMSG, always fatal
     #   pkcs7      a real PKCS#7 signature: valid only where MODULE_SIG
     #              trusts the key
@@ -187,7 +189,7 @@ def main():
         ("sig-len-max", payload + trailer(sig, sig_len=0xFFFFFFFF), "malformed"),
         ("marker-truncated", payload + trailer(sig)[:-1], "nonfatal"),
         ("marker-first-byte-changed", payload + trailer(sig)[:-len(MARKER)] + b"_" + MARKER[1:], "nonfatal"),
-        ("marker-alone", MARKER, "notelf"),
+        ("marker-alone", MARKER, "unloadable"),
         ("marker-after-11-bytes", b"\x7fELF" + b"\0" * 7 + MARKER, "malformed"),
         ("marker-after-info-only", trailer(b"", sig_len=0), "malformed"),
         ("algo-nonzero", payload + trailer(sig, reserved=(1, 0, 0, 0, b"\0\0\0")), "malformed"),
@@ -197,8 +199,8 @@ def main():
         ("pad-nonzero", payload + trailer(sig, reserved=(0, 0, 0, 0, b"\0\1\0")), "malformed"),
         ("trailer-stacked-twice", payload + trailer(sig) + trailer(sig), "nonfatal"),
         ("payload-empty", trailer(sig), "malformed"),
-        ("payload-1-byte", payload[:1] + trailer(sig), "notelf"),
-        ("payload-truncated", payload[:-1] + trailer(sig), "notelf"),
+        ("payload-1-byte", payload[:1] + trailer(sig), "unloadable"),
+        ("payload-truncated", payload[:-1] + trailer(sig), "unloadable"),
         ("payload-extended", payload + b"\0" + trailer(sig), "nonfatal"),
     ]
     # Every id_type but the Merkle one, on a valid proof.
@@ -209,13 +211,15 @@ def main():
         bad.append((f"id-type-{id_type}", payload + trailer(sig, id_type=id_type), cls))
     if a.other_moddir:
         # The same module from a real other build (another configuration):
-        # its proof leads to that build's root.
+        # its proof leads to that build's root, and its struct module has
+        # another size, so the loader refuses it even when it may load
+        # unauthenticated modules.
         other = find_modules(a.other_moddir).get("crc7")
         if not other:
             sys.exit(f"make-cases: crc7 not found under {a.other_moddir}")
         other_bytes = read_module(other)
         if other_bytes != crc7:
-            bad.append(("module-of-another-build", other_bytes, "nonfatal"))
+            bad.append(("module-of-another-build", other_bytes, "unloadable"))
     if a.sign_file and a.key and a.cert:
         def sign(data):
             path = os.path.join(t, "signing.ko")
@@ -260,7 +264,7 @@ def main():
             return "ok"
         if refused[mode]:
             return refused[mode]
-        return "ENOEXEC" if cls == "notelf" else "ok"
+        return "ENOEXEC" if cls == "unloadable" else "ok"
 
     cases = os.path.join(a.out, "cases")
     os.makedirs(cases, exist_ok=True)
