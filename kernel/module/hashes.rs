@@ -53,11 +53,25 @@ const _: [VerifyRoot; 2] = [
 /// driver faster than the generic C code is built in (SHA-NI, AVX2, ...),
 /// otherwise from the crypto library (`lib/crypto/sha256.c`).
 enum KernelSha256 {
-    /// A crypto API hash state from `module_hashes_shash_begin()`, owned
-    /// here and freed by `module_hashes_shash_finish()`.
-    Driver(NonNull<bindings::shash_desc>, bool),
+    /// A crypto API hash state.
+    Driver(DriverState),
     /// The library's state.
     Library(bindings::sha256_state),
+}
+
+/// A crypto API hash state from `module_hashes_shash_begin()`, freed on drop.
+struct DriverState {
+    desc: NonNull<bindings::shash_desc>,
+    /// No call to the driver has failed so far.
+    ok: bool,
+}
+
+impl Drop for DriverState {
+    fn drop(&mut self) {
+        // SAFETY: `desc` came from `module_hashes_shash_begin()` and is owned
+        // by `self`, so it is freed exactly once, here.
+        unsafe { bindings::module_hashes_shash_free(self.desc.as_ptr()) };
+    }
 }
 
 /// The largest update handed to a crypto driver at once.
@@ -86,11 +100,11 @@ impl KernelSha256 {
 
 impl Sha256 for KernelSha256 {
     fn new() -> Self {
-        // SAFETY: no preconditions; the result is null or a state that this
-        // value owns from now on.
+        // SAFETY: no preconditions; the result is null or a state that the
+        // returned value owns from now on.
         let desc = unsafe { bindings::module_hashes_shash_begin() };
         match NonNull::new(desc) {
-            Some(desc) => KernelSha256::Driver(desc, true),
+            Some(desc) => KernelSha256::Driver(DriverState { desc, ok: true }),
             None => Self::library(),
         }
     }
@@ -99,23 +113,23 @@ impl Sha256 for KernelSha256 {
         // Both take an `unsigned int` length; the SIMD drivers keep
         // preemption off for a whole update, so give them at most 64 KiB.
         let chunk_len = match self {
-            KernelSha256::Driver(..) => DRIVER_CHUNK,
+            KernelSha256::Driver(_) => DRIVER_CHUNK,
             KernelSha256::Library(_) => u32::MAX as usize,
         };
         for chunk in data.chunks(chunk_len) {
             match self {
-                KernelSha256::Driver(desc, ok) => {
-                    // SAFETY: `desc` is a live state owned by `self`; `chunk`
-                    // is valid for reads of `chunk.len()` bytes, which fits in
-                    // a `u32` because of the chunk size.
+                KernelSha256::Driver(state) => {
+                    // SAFETY: `state.desc` is a live state owned by `state`;
+                    // `chunk` is valid for reads of `chunk.len()` bytes,
+                    // which fits in a `u32` because of the chunk size.
                     let ret = unsafe {
                         bindings::module_hashes_shash_update(
-                            desc.as_ptr(),
+                            state.desc.as_ptr(),
                             chunk.as_ptr(),
                             chunk.len() as u32,
                         )
                     };
-                    *ok &= ret == 0;
+                    state.ok &= ret == 0;
                 }
                 KernelSha256::Library(state) => {
                     // SAFETY: `state` was set up by `library()`; `chunk` is
@@ -130,19 +144,21 @@ impl Sha256 for KernelSha256 {
     fn finish(self) -> [u8; HASH_LEN] {
         let mut digest = [0u8; HASH_LEN];
         match self {
-            KernelSha256::Driver(desc, ok) => {
-                // SAFETY: `desc` is a live state owned by `self`, which is
-                // consumed here, so it is freed exactly once; `digest` is
-                // valid for writes of `SHA256_DIGEST_SIZE` (`HASH_LEN`) bytes.
+            KernelSha256::Driver(state) => {
+                // SAFETY: `state.desc` is a live state owned by `state`;
+                // `digest` is valid for writes of `SHA256_DIGEST_SIZE`
+                // (`HASH_LEN`) bytes.
                 let ret = unsafe {
-                    bindings::module_hashes_shash_finish(desc.as_ptr(), digest.as_mut_ptr())
+                    bindings::module_hashes_shash_final(state.desc.as_ptr(), digest.as_mut_ptr())
                 };
-                if !ok || ret != 0 {
-                    // A driver that failed leaves no digest: return one that
-                    // cannot fold to the root rather than a partial one, so
-                    // that the module is refused (-ENOKEY).
+                if !state.ok || ret != 0 {
+                    // A driver that failed leaves no digest. Return a fixed
+                    // value rather than a partial digest: finding a module
+                    // that hashes to it is a preimage attack, so the proof
+                    // does not fold to the root and the module is refused.
                     digest = [0xff; HASH_LEN];
                 }
+                // `state` is dropped here, which frees it.
             }
             KernelSha256::Library(mut state) => {
                 // SAFETY: `state` was set up by `library()`; `digest` is

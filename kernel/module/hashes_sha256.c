@@ -47,12 +47,14 @@ int module_hashes_shash_update(struct shash_desc *desc, const u8 *data,
 	return crypto_shash_update(desc, data, len);
 }
 
-int module_hashes_shash_finish(struct shash_desc *desc, u8 *out)
+int module_hashes_shash_final(struct shash_desc *desc, u8 *out)
 {
-	int ret = out ? crypto_shash_final(desc, out) : 0;
+	return crypto_shash_final(desc, out);
+}
 
+void module_hashes_shash_free(struct shash_desc *desc)
+{
 	kfree_sensitive(desc);
-	return ret;
 }
 
 const char *module_hashes_sha256_driver(void)
