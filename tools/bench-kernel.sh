@@ -13,8 +13,8 @@
 #      configuration ROUNDS times with finit_module, in one boot with their
 #      proofs and in one boot with PKCS#7 signatures instead, enforcing.
 #
-# Uses KVM when /dev/kvm is usable (-cpu host), TCG otherwise; under TCG
-# only the ratios mean something. Logs in build/bench-kernel/.
+# Runs under QEMU TCG, where only the ratios mean something (KVM=1 for KVM).
+# Logs in build/bench-kernel/.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 work=$top/build/bench-kernel
@@ -98,20 +98,14 @@ for kind in proof pkcs7; do
 done
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) >"$work/initramfs.cpio"
 
-# KVM if it is there and works: a VM that starts (and is stopped by the
-# timeout) rather than failing at once.
-kvm_works() {
-	[ -w /dev/kvm ] || return 1
-	timeout 3 qemu-system-x86_64 -accel kvm -M none -display none -S -nodefaults \
-		</dev/null >/dev/null 2>&1
-	[ $? -eq 124 ]
-}
-if kvm_works; then
+# TCG by default: on these machines /dev/kvm exists but a guest under KVM
+# never runs (it hangs without output). KVM=1 asks for KVM.
+if [ "${KVM:-0}" = 1 ]; then
 	accel=(-enable-kvm -cpu host)
 	how="KVM, -cpu host"
 else
 	accel=(-cpu max)
-	how="TCG, figures relative only"
+	how="QEMU TCG -cpu max: ratios only"
 fi
 for kind in proof pkcs7; do
 	timeout 600 qemu-system-x86_64 -M pc "${accel[@]}" -smp 2 -m 1024 -nographic -no-reboot \
@@ -127,16 +121,25 @@ grep -q 'module_hashes_bench: end' "$log" || { echo "bench-kernel: the benchmark
 	{ grep module_hashes_bench "$log" >&2; exit 1; }
 echo
 echo "in-kernel verification ($how; $(sed -n 's/.*module_hashes_bench: start: //p' "$log"))"
-printf '%-5s %12s %9s %12s %9s %12s %9s %12s %12s\n' size "proof ns" "MB/s" "pkcs7 ns" "MB/s" \
-	"sha256 ns" "MB/s" "pkcs7/proof" "proof/sha256"
-sed -n 's/.*module_hashes_bench: \([0-9A-Z]*\) (\([0-9]*\) bytes.*: proof \([0-9]*\) ns \([0-9]*\) MB\/s, pkcs7 \([0-9]*\) ns \([0-9]*\) MB\/s, \([^ ]*\) \([0-9]*\) ns \([0-9]*\) MB\/s.*/\1 \3 \4 \5 \6 \8 \9 \7/p' "$log" |
-	while read -r size pns pmb sns smb hns hmb drv; do
-		printf '%-5s %12s %9s %12s %9s %12s %9s %12s %12s\n' "$size" "$pns" "$pmb" "$sns" "$smb" \
-			"$hns" "$hmb" "$(awk -v a="$sns" -v b="$pns" 'BEGIN {printf "%.2f", a / b}')" \
-			"$(awk -v a="$pns" -v b="$hns" 'BEGIN {printf "%.3f", a / b}')"
-		echo "$drv" >"$work/driver"
+printf '%-5s %12s %12s %12s %12s %12s %12s %12s\n' size "proof ns" "pkcs7 ns" "sha256 ns" \
+	"driver ns" "library ns" "pkcs7/proof" "proof/sha256"
+sed -n 's/.*module_hashes_bench: result //p' "$log" | while read -r -a kv; do
+	declare -A r=()
+	for f in "${kv[@]}"; do
+		case $f in
+		*_ns=*) r[${f%%_ns=*}]=${f#*=} ;;
+		*=*) r[${f%%=*}]=${f#*=} ;;
+		esac
 	done
-echo "(sha256 = $(cat "$work/driver" 2>/dev/null) through the crypto API, the fastest the kernel has here;"
+	driver=$(printf '%s\n' "${!r[@]}" | grep -vxE 'size|bytes|rounds|proof|pkcs7|sha256|library')
+	printf '%-5s %12s %12s %12s %12s %12s %12s %12s\n' "${r[size]}" "${r[proof]}" "${r[pkcs7]}" \
+		"${r[sha256]}" "${r[$driver]}" "${r[library]}" \
+		"$(awk -v a="${r[pkcs7]}" -v b="${r[proof]}" 'BEGIN {printf "%.2f", a / b}')" \
+		"$(awk -v a="${r[proof]}" -v b="${r[sha256]}" 'BEGIN {printf "%.3f", a / b}')"
+	echo "$driver" >"$work/driver"
+done
+echo "(driver = $(cat "$work/driver" 2>/dev/null) through the crypto API, library = lib/crypto's sha256;"
+echo " sha256 = the faster of the two, which the verifier uses: $(sed -n 's/.*module_hashes: SHA-256: //p' "$log");"
 echo " pkcs7 = mod_verify_sig(): SHA-512 of the payload, then RSA-4096)"
 echo
 echo "loading every module of the test configuration (${load_order[*]}), $rounds rounds, enforcing"

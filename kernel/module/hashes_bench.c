@@ -4,9 +4,10 @@
  *
  * For each payload size it verifies the same bytes by Merkle proof (the
  * verifier in kernel/module/hashes.rs) and by PKCS#7 signature (module
- * signing's mod_verify_sig()), hashes them with SHA-256 alone, and prints
- * the time per operation. The three are interleaved, round by round, so
- * that they see the same machine.
+ * signing's mod_verify_sig()), hashes them with SHA-256 alone (the crypto
+ * driver and the library; the faster is what the verifier uses), and prints
+ * the time per operation. They are interleaved, round by round, so that
+ * they see the same machine.
  *
  * The inputs come from /bench in the initramfs (tools/bench-kernel.sh makes
  * them): for each SIZE, SIZE.proof (payload and Merkle trailer) and
@@ -102,9 +103,9 @@ static int bench_size(const char *size, const struct module_hashes_root *root,
 		      struct crypto_shash *tfm)
 {
 	struct bench_input proof, pkcs7;
-	u64 t_proof = 0, t_pkcs7 = 0, t_drv = 0, t_lib = 0, t0;
-	u64 ns[4], mbs[4];
-	char name[16], r1[16], r2[16], r3[16];
+	u64 t_proof = 0, t_pkcs7 = 0, t_drv = 0, t_lib = 0, t_fast, t0;
+	u64 ns[3], mbs[3];
+	char name[16], r1[16], r2[16];
 	u8 digest[SHA256_DIGEST_SIZE];
 	size_t plen = 0;
 	u32 rounds, i;
@@ -161,19 +162,22 @@ static int bench_size(const char *size, const struct module_hashes_root *root,
 		goto free_pkcs7;
 	}
 
+	/* The raw hash: the faster of the driver and the library, as the
+	 * verifier picks it (kernel/module/hashes_sha256.c).
+	 */
+	t_fast = min(t_drv, t_lib);
 	rate(t_proof, rounds, plen, &ns[0], &mbs[0]);
 	rate(t_pkcs7, rounds, plen, &ns[1], &mbs[1]);
-	rate(t_drv, rounds, plen, &ns[2], &mbs[2]);
-	rate(t_lib, rounds, plen, &ns[3], &mbs[3]);
+	rate(t_fast, rounds, plen, &ns[2], &mbs[2]);
 	ratio(r1, sizeof(r1), t_pkcs7, t_proof);
-	ratio(r2, sizeof(r2), t_proof, t_drv);
-	ratio(r3, sizeof(r3), t_lib, t_drv);
-	pr_info("%s (%zu bytes, %u rounds): proof %llu ns %llu MB/s, pkcs7 %llu ns %llu MB/s, %s %llu ns %llu MB/s, sha256 library %llu ns %llu MB/s\n",
-		size, plen, rounds, ns[0], mbs[0], ns[1], mbs[1],
-		crypto_shash_driver_name(tfm), ns[2], mbs[2], ns[3], mbs[3]);
-	pr_info("%s: pkcs7/proof %s, proof/%s %s, library/%s %s\n", size, r1,
-		crypto_shash_driver_name(tfm), r2, crypto_shash_driver_name(tfm),
-		r3);
+	ratio(r2, sizeof(r2), t_proof, t_fast);
+	pr_info("%s (%zu bytes, %u rounds): proof %llu ns %llu MB/s, pkcs7 %llu ns %llu MB/s, sha256 %llu ns %llu MB/s; pkcs7/proof %s, proof/sha256 %s\n",
+		size, plen, rounds, ns[0], mbs[0], ns[1], mbs[1], ns[2], mbs[2],
+		r1, r2);
+	pr_info("result size=%s bytes=%zu rounds=%u proof_ns=%llu pkcs7_ns=%llu sha256_ns=%llu %s_ns=%llu library_ns=%llu\n",
+		size, plen, rounds, ns[0], ns[1], ns[2],
+		crypto_shash_driver_name(tfm), div_u64(t_drv, rounds),
+		div_u64(t_lib, rounds));
 
 free_pkcs7:
 	free_input(&pkcs7);
