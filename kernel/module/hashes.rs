@@ -35,7 +35,7 @@ const _: () = assert!(core::mem::size_of::<bindings::module_hashes_root>() == RO
 // The C headers and the proof core agree on the trailer type.
 const _: () = assert!(bindings::MODULE_HASHES_ID_TYPE == proof::ID_MERKLE as u32);
 
-// The C prototype in `<linux/module_hashes.h>` and the definition below agree.
+// The C prototypes in `<linux/module_hashes.h>` and the definitions below agree.
 const _: [unsafe extern "C" fn(*const u8, usize, *mut usize) -> c_int; 2] =
     [bindings::module_hashes_verify, module_hashes_verify];
 type VerifyRoot = unsafe extern "C" fn(
@@ -49,9 +49,9 @@ const _: [VerifyRoot; 2] = [
     module_hashes_verify_root,
 ];
 
-/// SHA-256 as the kernel offers it fastest: through the crypto API when a
-/// driver faster than the generic C code is built in (SHA-NI, AVX2, ...),
-/// otherwise from the crypto library (`lib/crypto/sha256.c`).
+/// SHA-256 as the kernel offers it fastest: through a crypto API driver (SHA-NI,
+/// AVX2, ...) when `hashes_sha256.c` found one faster than the library at
+/// boot, otherwise from the crypto library (`lib/crypto/sha256.c`).
 enum KernelSha256 {
     /// A crypto API hash state.
     Driver(DriverState),
