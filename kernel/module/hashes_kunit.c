@@ -62,23 +62,60 @@ static void known_vector_verifies(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, plen, v->payload_len);
 }
 
-/* The parts of a module with a trailer, as offsets into the small module. */
-struct region {
-	const char *name;
-	size_t start, end;	/* relative to the module's start, or ... */
-	bool from_end;		/* ... to its end */
+/* The parts of a module with a Merkle trailer. */
+enum part {
+	PAYLOAD, POSITION, SIBLINGS, ALGO_HASH, ID_TYPE, LENGTHS_PAD, SIG_LEN,
+	MARKER,
 };
 
-static const struct region regions[] = {
-	{ "payload", 0, 0, false },		/* [0, payload_len) */
-	{ "position", 0, 4, false },		/* after the payload */
-	{ "sibling hashes", 4, 0, false },	/* to the info block */
-	{ "algo and hash", 40, 38, true },
-	{ "id_type", 38, 37, true },
-	{ "signer_len, key_id_len, pad", 37, 32, true },
-	{ "sig_len", 32, 28, true },
-	{ "marker", 28, 0, true },
+static const struct region {
+	const char *name;
+	enum part part;
+} regions[] = {
+	{ "payload", PAYLOAD },
+	{ "position", POSITION },
+	{ "sibling hashes", SIBLINGS },
+	{ "algo and hash", ALGO_HASH },
+	{ "id_type", ID_TYPE },
+	{ "signer_len, key_id_len, pad", LENGTHS_PAD },
+	{ "sig_len", SIG_LEN },
+	{ "marker", MARKER },
 };
+
+/* [*start, *end) of @part in @v. */
+static void part_bounds(const struct kunit_vector *v, enum part part,
+			size_t *start, size_t *end)
+{
+	size_t info = v->len - MARKER_LEN - INFO_LEN;
+	/* offsetof() struct module_signature, and the end of the trailer */
+	static const size_t info_at[] = {
+		[ALGO_HASH] = 0, [ID_TYPE] = 2, [LENGTHS_PAD] = 3,
+		[SIG_LEN] = 8, [MARKER] = INFO_LEN,
+	};
+
+	switch (part) {
+	case PAYLOAD:
+		*start = 0;
+		*end = v->payload_len;
+		break;
+	case POSITION:
+		*start = v->payload_len;
+		*end = v->payload_len + 4;
+		break;
+	case SIBLINGS:
+		*start = v->payload_len + 4;
+		*end = info;
+		break;
+	case MARKER:
+		*start = info + INFO_LEN;
+		*end = v->len;
+		break;
+	default:
+		*start = info + info_at[part];
+		*end = info + info_at[part + 1];
+		break;
+	}
+}
 
 static void region_desc(const struct region *r, char *desc)
 {
@@ -116,21 +153,11 @@ static void bit_flip_refused(struct kunit *test)
 {
 	const struct region *r = test->param_value;
 	const struct kunit_vector *v = &kunit_vectors[0];
-	size_t sig_end = v->len - MARKER_LEN - INFO_LEN;
 	size_t start, end, at, plen;
 	u8 *buf = copy_of(test, v);
 	unsigned int bit;
 
-	if (r->from_end) {
-		start = v->len - r->start;
-		end = v->len - r->end;
-	} else if (!strcmp(r->name, "payload")) {
-		start = 0;
-		end = v->payload_len;
-	} else {
-		start = v->payload_len + r->start;
-		end = r->end ? v->payload_len + r->end : sig_end;
-	}
+	part_bounds(v, r->part, &start, &end);
 	KUNIT_ASSERT_LT(test, start, end);
 	for (at = start; at < end; at++) {
 		for (bit = 0; bit < 8; bit++) {
