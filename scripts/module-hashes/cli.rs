@@ -38,6 +38,7 @@ Run 'module-hashes <command> --help' for the options of a command.
 const BUILD_USAGE: &str = "\
 Usage: module-hashes build --order FILE --suffix SUFFIX --root-bin FILE
                            [--root-c FILE] [--append] [--big-endian] [--jobs N]
+                           [--sync]
 
 Hashes every module listed in modules.order (paths relative to the current
 directory, each ending in .o; the module is the path with .o replaced by
@@ -49,9 +50,9 @@ against the root, and only then writes:
                             its contents change)
 An existing Merkle trailer on a module is not hashed, so running build again
 over modules that carry proofs gives the same tree. Every output is first
-written to a temporary file and flushed; an error up to then changes
-nothing. Only then are they renamed into place, the root last, so that an
-interrupted run leaves an old root that marks the outputs as stale.
+written to a temporary file; an error up to then changes nothing. Only then
+are they renamed into place, the root last, so that an interrupted run
+leaves an old root that marks the outputs as stale.
 
 Options:
   --append       also append each proof to its module, in place of an
@@ -59,6 +60,9 @@ Options:
                  in place are left untouched)
   --big-endian   store levels big endian (for big-endian targets)
   --jobs N       hash on N threads (default: all CPUs)
+  --sync         flush the outputs to disk (one syncfs(2) per file system)
+                 before renaming them; kbuild does not, like the linker:
+                 it would wait for every dirty file of the build
 ";
 
 const VERIFY_USAGE: &str = "\
@@ -324,7 +328,7 @@ fn cmd_build(raw: &[OsString]) -> CmdResult {
     let args = Args::parse(
         raw,
         &["--order", "--suffix", "--root-bin", "--root-c", "--jobs"],
-        &["--append", "--big-endian"],
+        &["--append", "--big-endian", "--sync"],
         usage,
     )?;
     if args.help {
@@ -399,7 +403,7 @@ fn cmd_build(raw: &[OsString]) -> CmdResult {
 
     stop_if_interrupted()?;
 
-    // Phase 2: stage every output as a flushed temporary file. Any failure
+    // Phase 2: stage every output as a temporary file. Any failure
     // drops the staged files, which removes them, leaving the tree as it was.
     let work: Vec<(usize, &order::Entry)> = entries.iter().enumerate().collect();
     let staged_trailers = hashing::parallel_map(&work, jobs, |_, &(pos, entry), _| {
@@ -448,8 +452,8 @@ fn cmd_build(raw: &[OsString]) -> CmdResult {
             .or_else(|e| err(format!("{}: cannot write: {e}", show(&root_bin))))?,
     );
 
-    // Phase 3: flush everything to disk, check that no module changed since
-    // it was hashed, then rename into place. From the first rename on, a
+    // Phase 3: with --sync, flush everything to disk; check that no module
+    // changed since it was hashed; then rename into place. From the first rename on, a
     // signal waits until all outputs are in place.
     let all: Vec<Staged> = staged_trailers
         .into_iter()
@@ -457,7 +461,9 @@ fn cmd_build(raw: &[OsString]) -> CmdResult {
         .flatten()
         .chain(singles)
         .collect();
-    fsio::flush(&all).or_else(|e| err(format!("cannot flush outputs to disk: {e}")))?;
+    if args.flag("--sync") {
+        fsio::flush(&all).or_else(|e| err(format!("cannot flush outputs to disk: {e}")))?;
+    }
     stop_if_interrupted()?;
     for (entry, h) in entries.iter().zip(&hashed) {
         let path = entry.module_path(&suffix);

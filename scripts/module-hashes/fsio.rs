@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! File output that never leaves a file half-written: every output is
-//! written to a temporary file in the destination's directory, flushed to
-//! disk, and renamed over the destination only once everything is ready.
+//! written to a temporary file in the destination's directory and renamed
+//! over the destination only once everything is ready.
 //!
-//! A kernel build writes thousands of small outputs at once; one fsync per
-//! file would cost more than hashing all modules. They are staged first and
-//! then flushed together, one `syncfs(2)` per file system.
+//! Callers that want the outputs on disk before they replace the old ones
+//! flush them first ([`flush`]): a kernel build writes thousands of small
+//! outputs at once and one fsync per file would cost more than hashing all
+//! modules, so they are flushed together, one `syncfs(2)` per file system.
 
 use std::fs::{self, File, OpenOptions, Permissions};
 use std::io::{self, Write};
@@ -38,7 +39,7 @@ fn temp_path(dest: &Path) -> PathBuf {
 }
 
 /// Writes a temporary file for `dest` with `fill` and gives it `perm` when
-/// set. Call [`flush`] before committing it.
+/// set. To have it on disk before it replaces `dest`, [`flush`] it first.
 pub fn stage_with<F>(dest: &Path, perm: Option<Permissions>, fill: F) -> io::Result<Staged>
 where
     F: FnOnce(&mut File) -> io::Result<()>,
