@@ -27,19 +27,27 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// A build tree with `n` modules under nested directories.
-fn tree_with(n: usize) -> TempDir {
+/// A build tree with `modules` (path stem, contents), listed in that order in
+/// its modules.order.
+fn tree_of(modules: impl IntoIterator<Item = (String, Vec<u8>)>) -> TempDir {
     let dir = tempfile::tempdir().unwrap();
     let mut order = String::new();
-    for i in 0..n {
-        let sub = format!("drivers/d{}", i % 3);
-        fs::create_dir_all(dir.path().join(&sub)).unwrap();
-        let data: Vec<u8> = (0..(100 + i * 37)).map(|b| (b * 7 + i) as u8).collect();
-        fs::write(dir.path().join(format!("{sub}/m{i}.ko")), data).unwrap();
-        order.push_str(&format!("{sub}/m{i}.o\n"));
+    for (stem, data) in modules {
+        let path = dir.path().join(format!("{stem}.ko"));
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, data).unwrap();
+        order.push_str(&format!("{stem}.o\n"));
     }
     fs::write(dir.path().join("modules.order"), order).unwrap();
     dir
+}
+
+/// A build tree with `n` modules under nested directories.
+fn tree_with(n: usize) -> TempDir {
+    tree_of((0..n).map(|i| {
+        let data = (0..(100 + i * 37)).map(|b| (b * 7 + i) as u8).collect();
+        (format!("drivers/d{}/m{i}", i % 3), data)
+    }))
 }
 
 const BUILD: &[&str] = &[
@@ -631,18 +639,13 @@ fn compressed_modules_are_recognised() {
 /// A tree whose first module is `big` bytes and 31 more of 64 KiB: long
 /// enough to stop a build in the middle of it.
 fn big_tree(big: usize) -> TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let mut order = String::new();
-    for i in 0..32 {
+    tree_of((0..32).map(|i| {
         let len = if i == 0 { big } else { 64 << 10 };
-        let data: Vec<u8> = (0..len)
+        let data = (0..len)
             .map(|b| (b * 13 + i * 7 + (b >> 12)) as u8)
             .collect();
-        fs::write(dir.path().join(format!("m{i}.ko")), data).unwrap();
-        order.push_str(&format!("m{i}.o\n"));
-    }
-    fs::write(dir.path().join("modules.order"), order).unwrap();
-    dir
+        (format!("m{i}"), data)
+    }))
 }
 
 /// Copies every file of `from` into a new temporary directory.
