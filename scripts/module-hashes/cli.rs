@@ -453,8 +453,8 @@ fn cmd_build(raw: &[OsString]) -> CmdResult {
     );
 
     // Phase 3: with --sync, flush everything to disk; check that no module
-    // changed since it was hashed; then rename into place. From the first rename on, a
-    // signal waits until all outputs are in place.
+    // changed since it was hashed; then rename into place. From the first
+    // rename on, a signal waits until all outputs are in place.
     let all: Vec<Staged> = staged_trailers
         .into_iter()
         .chain(staged_modules)
