@@ -4,8 +4,8 @@
 //! fixed-size chunks so that memory does not grow with module size.
 
 use std::fs::{File, Metadata};
-use std::io::{Read, Seek, SeekFrom};
-use std::os::unix::fs::MetadataExt;
+use std::io::Read;
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -86,16 +86,15 @@ pub fn merkle_trailer_len(file_len: u64, tail: &[u8]) -> u64 {
     }
 }
 
-/// Reads the info block and marker at the end of `file`.
-pub fn read_tail(file: &mut File, file_len: u64) -> std::io::Result<Vec<u8>> {
+/// Reads the info block and marker at the end of `file`, with one
+/// positioned read that leaves the file offset where it was.
+pub fn read_tail(file: &File, file_len: u64) -> std::io::Result<Vec<u8>> {
     let want = (INFO_LEN + MARKER.len()) as u64;
     if file_len < want {
         return Ok(Vec::new());
     }
     let mut tail = vec![0; INFO_LEN + MARKER.len()];
-    file.seek(SeekFrom::Start(file_len - want))?;
-    file.read_exact(&mut tail)?;
-    file.seek(SeekFrom::Start(0))?;
+    file.read_exact_at(&mut tail, file_len - want)?;
     Ok(tail)
 }
 
@@ -141,7 +140,7 @@ pub fn hash_module(path: &Path, pos: u32, buf: &mut [u8]) -> Result<Hashed, Stri
     if file_len == 0 {
         return Err("empty module (0 bytes)".into());
     }
-    let tail = read_tail(&mut file, file_len).map_err(|e| format!("read failed: {e}"))?;
+    let tail = read_tail(&file, file_len).map_err(|e| format!("read failed: {e}"))?;
     let payload_len = file_len - merkle_trailer_len(file_len, &tail);
     let mut hasher = proof::leaf_hasher::<Sha256>(pos);
     hash_prefix(&mut file, payload_len, &mut hasher, buf, |_| Ok(()))
