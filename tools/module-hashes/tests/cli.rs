@@ -657,18 +657,11 @@ fn copy_tree(from: &Path) -> TempDir {
     dir
 }
 
-const APPEND: &[&str] = &[
-    "build",
-    "--order",
-    "modules.order",
-    "--suffix",
-    ".ko",
-    "--root-bin",
-    "root.bin",
-    "--append",
-    "--jobs",
-    "1",
-];
+/// `build` as kbuild runs it (proofs appended, no root.c), on one thread so
+/// that a run lasts long enough to be interrupted.
+fn append_args() -> Vec<&'static str> {
+    [&BUILD[..7], &["--append", "--jobs", "1"]].concat()
+}
 
 #[test]
 fn signals_leave_the_tree_as_it_was_or_complete() {
@@ -680,7 +673,7 @@ fn signals_leave_the_tree_as_it_was_or_complete() {
     // The complete result, and how long a build takes here.
     let reference = copy_tree(original.path());
     let start = Instant::now();
-    assert!(run(reference.path(), APPEND).status.success());
+    assert!(run(reference.path(), &append_args()).status.success());
     let took = start.elapsed();
     let complete = snapshot(reference.path());
 
@@ -689,7 +682,7 @@ fn signals_leave_the_tree_as_it_was_or_complete() {
         for tenth in [1, 3, 5, 7] {
             let dir = copy_tree(original.path());
             let mut child = Command::new(BIN)
-                .args(APPEND)
+                .args(append_args())
                 .current_dir(dir.path())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
@@ -741,7 +734,7 @@ fn a_module_changing_while_hashed_gets_no_proof() {
     let original = big_tree(big);
     let reference = copy_tree(original.path());
     let start = Instant::now();
-    assert!(run(reference.path(), APPEND).status.success());
+    assert!(run(reference.path(), &append_args()).status.success());
     let took = start.elapsed();
 
     let mut detected = 0;
@@ -752,7 +745,7 @@ fn a_module_changing_while_hashed_gets_no_proof() {
         // build reads, even if the build renames a new one over it.
         let mut file = fs::OpenOptions::new().write(true).open(&module).unwrap();
         let mut child = Command::new(BIN)
-            .args(APPEND)
+            .args(append_args())
             .current_dir(dir.path())
             .stderr(std::process::Stdio::piped())
             .spawn()
