@@ -666,7 +666,7 @@ fn append_args() -> Vec<&'static str> {
 #[test]
 fn signals_leave_the_tree_as_it_was_or_complete() {
     use std::os::unix::process::ExitStatusExt;
-    use std::time::Instant;
+    use std::time::{Duration, Instant};
 
     let original = big_tree(24 << 20);
     let before = snapshot(original.path());
@@ -687,7 +687,9 @@ fn signals_leave_the_tree_as_it_was_or_complete() {
                 .stderr(std::process::Stdio::piped())
                 .spawn()
                 .unwrap();
-            std::thread::sleep(took * tenth / 10);
+            // Not before the handler is surely installed (the binary has
+            // just been exec'ed): a signal then would kill it silently.
+            std::thread::sleep((took * tenth / 10).max(Duration::from_millis(15)));
             let _ = Command::new("kill")
                 .args(["-s", name, &child.id().to_string()])
                 .status();
