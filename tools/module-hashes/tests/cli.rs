@@ -663,39 +663,48 @@ fn append_args() -> Vec<&'static str> {
     [&BUILD[..7], &["--append", "--jobs", "1"]].concat()
 }
 
+/// Builds a copy of `original` once; returns the copy and how long it took.
+fn timed_build(original: &Path) -> (TempDir, std::time::Duration) {
+    let copy = copy_tree(original);
+    let start = std::time::Instant::now();
+    assert!(run(copy.path(), &append_args()).status.success());
+    (copy, start.elapsed())
+}
+
+/// Starts the build of `dir` in the background, stderr captured.
+fn spawn_build(dir: &Path) -> std::process::Child {
+    Command::new(BIN)
+        .args(append_args())
+        .current_dir(dir)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 #[test]
 fn signals_leave_the_tree_as_it_was_or_complete() {
     use std::os::unix::process::ExitStatusExt;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     let original = big_tree(24 << 20);
     let before = snapshot(original.path());
     // The complete result, and how long a build takes here.
-    let reference = copy_tree(original.path());
-    let start = Instant::now();
-    assert!(run(reference.path(), &append_args()).status.success());
-    let took = start.elapsed();
+    let (reference, took) = timed_build(original.path());
     let complete = snapshot(reference.path());
 
     let mut stopped = 0;
     for (sig, name) in [(2, "INT"), (15, "TERM"), (1, "HUP")] {
         for tenth in [1, 3, 5, 7] {
             let dir = copy_tree(original.path());
-            let mut child = Command::new(BIN)
-                .args(append_args())
-                .current_dir(dir.path())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap();
+            let child = spawn_build(dir.path());
             // Not before the handler is surely installed (the binary has
             // just been exec'ed): a signal then would kill it silently.
             std::thread::sleep((took * tenth / 10).max(Duration::from_millis(15)));
             let _ = Command::new("kill")
                 .args(["-s", name, &child.id().to_string()])
                 .status();
-            let status = child.wait().unwrap();
-            let mut err = String::new();
-            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+            let out = child.wait_with_output().unwrap();
+            let (status, err) = (out.status, stderr(&out));
             let after = snapshot(dir.path());
             let when = format!("SIG{name} at {}/10 of {:?}", tenth, took);
             if status.success() {
@@ -730,14 +739,13 @@ fn signals_leave_the_tree_as_it_was_or_complete() {
 #[test]
 fn a_module_changing_while_hashed_gets_no_proof() {
     use std::io::{Seek, SeekFrom, Write};
-    use std::time::Instant;
 
     let big = 24 << 20;
     let original = big_tree(big);
-    let reference = copy_tree(original.path());
-    let start = Instant::now();
-    assert!(run(reference.path(), &append_args()).status.success());
-    let took = start.elapsed();
+    let (_, took) = timed_build(original.path());
+    // The tree as it is once the write below has happened.
+    let mut changed = snapshot(original.path());
+    changed.get_mut(Path::new("m0.ko")).unwrap()[big / 2] = b'!';
 
     let mut detected = 0;
     for tenth in [0, 1, 2, 3, 4, 5, 6] {
@@ -746,24 +754,14 @@ fn a_module_changing_while_hashed_gets_no_proof() {
         // Opened before the build starts: the write goes to the file the
         // build reads, even if the build renames a new one over it.
         let mut file = fs::OpenOptions::new().write(true).open(&module).unwrap();
-        let mut child = Command::new(BIN)
-            .args(append_args())
-            .current_dir(dir.path())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+        let child = spawn_build(dir.path());
         std::thread::sleep(took * tenth / 10);
         // One byte in the middle, same length: only the contents change.
         file.seek(SeekFrom::Start(big as u64 / 2)).unwrap();
         file.write_all(b"!").unwrap();
-        let mut changed = snapshot(original.path());
-        let mut m0 = changed.remove(Path::new("m0.ko")).unwrap();
-        m0[big / 2] = b'!';
-        changed.insert(PathBuf::from("m0.ko"), m0);
-        let status = child.wait().unwrap();
-        let mut err = String::new();
-        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
-        if status.success() {
+        let out = child.wait_with_output().unwrap();
+        let err = stderr(&out);
+        if out.status.success() {
             // The build read the changed bytes, or renamed its copy over the
             // file before the write: either way every proof verifies.
             for i in 0..32 {
