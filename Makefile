@@ -5,6 +5,10 @@
 SHELL := /bin/bash
 TOP := $(CURDIR)
 OUT := $(TOP)/build/out
+# The base: Linux 7.3 (Debian's linux-source-7.3, built with Debian's trixie
+# toolchain in build/root-7.3) or 6.12 (Debian's linux-source-6.12, LLVM=1).
+KERNEL ?= 7.3
+export KERNEL
 
 .PHONY: all deps tool kernel run test test-host bench bench-tool bench-kernel bench-build fuzz reproducible sizes clean help
 
@@ -13,7 +17,7 @@ all: help
 help:
 	@echo "make deps          install the toolchain (Debian packages, bindgen)"
 	@echo "make tool          build the module-hashes tool (cargo, release)"
-	@echo "make kernel        build the default kernel into build/out/"
+	@echo "make kernel        build the default kernel into build/out/ (KERNEL=7.3 or 6.12)"
 	@echo "make run           build, boot in QEMU, load modules, show a tampered one rejected"
 	@echo "make test          every test layer; ends with 'N passed, N failed'"
 	@echo "make test-host     only the host layers (tool, proof core, reference)"

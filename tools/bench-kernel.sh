@@ -28,7 +28,7 @@ prepare_host_tools
 tool=$qemu_work/module-hashes
 
 echo "bench-kernel: building hashes-sig+bench (log $work/build.log)"
-"$top/tools/build-kernel.sh" hashes-sig+bench "$out" >"$work/build.log" 2>&1 ||
+KERNEL=6.12 "$top/tools/build-kernel.sh" hashes-sig+bench "$out" >"$work/build.log" 2>&1 ||
 	{ tail -n 20 "$work/build.log"; exit 1; }
 sign() { "$obj/scripts/sign-file" sha512 "$obj/certs/signing_key.pem" "$obj/certs/signing_key.x509" "$1"; }
 
@@ -71,7 +71,7 @@ cp "$tree/root.bin" "$stage/bench/root.bin"
 
 # 2. The test configuration's modules, with proofs and re-signed.
 moddir=$(echo "$out"/modules/lib/modules/*)
-load_order=(crc-itu-t omfs crc7 rust_minimal rust_print)
+load_order=(crc-itu-t omfs romfs rust_minimal rust_print)
 proof_paths=() pkcs7_paths=()
 for m in "${load_order[@]}"; do
 	src=$(find "$moddir/kernel" -name "$m.ko*" | head -n 1)

@@ -4,7 +4,7 @@
 # boot.sh OUTDIR: what `make run` shows. Boots OUTDIR/bzImage (built by
 # tools/build-kernel.sh) in QEMU with module.sig_enforce=1 and an initramfs
 # holding its installed modules; modprobe loads in-tree modules by their
-# proofs, a copy of crc7 with one flipped byte is refused; then it exits.
+# proofs, a copy of romfs with one flipped byte is refused; then it exits.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$(cd "${1:?usage: boot.sh OUTDIR}" && pwd)

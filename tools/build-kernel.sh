@@ -3,26 +3,31 @@
 #
 # build-kernel.sh CONFIGNAME OUTDIR
 #
-# Builds Linux 6.12 with this project grafted on, in configuration CONFIGNAME
-# (tools/configs/CONFIGNAME.config on top of tinyconfig and
-# tools/configs/base.config; "default" means "hashes"), and leaves in OUTDIR:
+# Builds Linux KERNEL (7.3, the default, or 6.12) with this project grafted
+# on, in configuration CONFIGNAME (tools/configs/CONFIGNAME.config on top of
+# tinyconfig, tools/configs/base.config and tools/configs/KERNEL.config;
+# "default" means "hashes"), and leaves in OUTDIR:
 #   bzImage, vmlinux, System.map, config    the kernel
 #   modules/                                make modules_install INSTALL_MOD_PATH
 #
+# Toolchains: 7.3 is built with Debian's own, GCC and rustc 1.85, in the
+# trixie build root (tools/buildroot.sh); with LLVM=1 with its clang 19.
+# 6.12 is built on the host with LLVM=1 and Debian's rustc-web.
+#
 # Steps, each skipped when already done:
-#   1. unpack Debian's linux-source-6.12 tarball into build/src/ (once);
+#   1. unpack Debian's linux-source-KERNEL tarball into build/src/ (once);
 #   2. graft the project onto it (tools/graft-kernel.sh; refreshes the
 #      overlay files, replaces an older version of the patch series);
-#   3. configure in build/obj-CONFIGNAME/ (O=): tinyconfig, then the
-#      fragments with scripts/kconfig/merge_config.sh; redone when a
-#      fragment changes;
-#   4. make -j3 with LLVM=1 and the Debian rustc, then modules_install.
+#   3. configure in the O= directory: tinyconfig, then the fragments with
+#      scripts/kconfig/merge_config.sh; redone when a fragment changes;
+#   4. make -j3, then modules_install.
 #
-# Environment: JOBS (default 3), KERNEL_TARBALL, KERNEL_SRC (the source tree,
-# default build/src/linux-source-6.12), KERNEL_OBJ (the O= directory, default
-# build/obj-CONFIGNAME), KBUILD_BUILD_TIMESTAMP etc.
-# are passed through; V=1 shows the commands; EXTRA_MAKE_ARGS is appended to
-# every make command line (e.g. "INSTALL_MOD_STRIP=1").
+# Environment: KERNEL, LLVM, JOBS (default 3), KERNEL_TARBALL, KERNEL_SRC (the
+# source tree, default build/src/linux-source-KERNEL), KERNEL_OBJ (the O=
+# directory, default build/obj-KERNEL-CONFIGNAME, -llvm appended with
+# LLVM=1); KBUILD_BUILD_TIMESTAMP etc. are passed through; V=1 shows the
+# commands; EXTRA_MAKE_ARGS is appended to every make command line (e.g.
+# "INSTALL_MOD_STRIP=1").
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -34,40 +39,45 @@ say() { echo "build-kernel: $*"; }
 [ $# -eq 2 ] || { echo "usage: $0 CONFIGNAME OUTDIR" >&2; exit 2; }
 name=$1
 [ "$name" = default ] && name=hashes
+kernel=${KERNEL:-7.3}
+case $kernel in
+7.3 | 6.12) ;;
+*) die "KERNEL=$kernel: the bases are 7.3 and 6.12" ;;
+esac
 out=$(mkdir -p "$2" && cd "$2" && pwd)
 # NAME+EXTRA adds the fragment EXTRA.config on top of NAME.config.
-fragments=("$top/tools/configs/base.config")
+fragments=("$top/tools/configs/base.config" "$top/tools/configs/$kernel.config")
 for part in ${name//+/ }; do
 	fragment=$top/tools/configs/$part.config
 	[ -f "$fragment" ] || die "no configuration '$part' (tools/configs/$part.config); have: $(cd "$top/tools/configs" && ls *.config | sed 's/\.config$//' | grep -vx base | paste -sd' ')"
 	fragments+=("$fragment")
 done
 
-tarball=${KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
-src=${KERNEL_SRC:-$build/src/linux-source-6.12}
-obj=${KERNEL_OBJ:-$build/obj-$name}
+src=${KERNEL_SRC:-$build/src/linux-source-$kernel}
+obj=${KERNEL_OBJ:-$build/obj-$kernel-$name${LLVM:+-llvm}}
 jobs=${JOBS:-3}
 
-# The toolchain: Debian's rustc (with rust-src), bindgen from cargo, LLVM.
-rustc_bin=/usr/bin/rustc
-rustdoc_bin=/usr/bin/rustdoc
-bindgen_bin=$(command -v bindgen || echo "$HOME/.cargo/bin/bindgen")
-[ -x "$rustc_bin" ] || die "$rustc_bin missing (Debian package rustc-web); run 'make deps'"
-[ -x "$bindgen_bin" ] || die "bindgen missing (cargo install --locked bindgen-cli --version 0.73.0); run 'make deps'"
+# shellcheck source=tools/kmake.sh
+. "$top/tools/kmake.sh"
+if [ "$kernel" = 7.3 ]; then
+	"$top/tools/buildroot.sh" create
+	tarball=${KERNEL_TARBALL:-$build/root-7.3/usr/src/linux-source-7.3.tar.xz}
+else
+	tarball=${KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+fi
 # shellcheck disable=SC2206 # EXTRA_MAKE_ARGS is a list of words
-make_args=(-C "$src" O="$obj" LLVM=1 RUSTC="$rustc_bin" RUSTDOC="$rustdoc_bin"
-	BINDGEN="$bindgen_bin" ${V:+V=$V} ${EXTRA_MAKE_ARGS:-})
+make_args=(-C "$src" O="$obj" ${V:+V=$V} ${EXTRA_MAKE_ARGS:-})
 
 # 1. Unpack (once).
 if [ ! -f "$src/Makefile" ]; then
-	[ -f "$tarball" ] || die "$tarball missing (Debian package linux-source-6.12)"
+	[ -f "$tarball" ] || die "$tarball missing (Debian package linux-source-$kernel); run 'make deps'"
 	say "unpacking $tarball"
 	rm -rf "$src.tmp"
 	mkdir -p "$src.tmp"
 	tar -xJf "$tarball" -C "$src.tmp"
-	[ -f "$src.tmp/linux-source-6.12/Makefile" ] || die "$tarball has no linux-source-6.12/"
+	[ -f "$src.tmp/linux-source-$kernel/Makefile" ] || die "$tarball has no linux-source-$kernel/"
 	rm -rf "$src"
-	mv "$src.tmp/linux-source-6.12" "$src"
+	mv "$src.tmp/linux-source-$kernel" "$src"
 	rmdir "$src.tmp"
 fi
 
@@ -78,11 +88,11 @@ fi
 mkdir -p "$obj"
 config_id=$(cat "${fragments[@]}" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.config-fragments" 2>/dev/null)" != "$config_id" ]; then
-	say "configuring $name in $obj"
-	make -s "${make_args[@]}" tinyconfig
-	(cd "$src" && scripts/kconfig/merge_config.sh -m -O "$obj" "$obj/.config" \
+	say "configuring $name for $kernel in $obj"
+	kmake -s "${make_args[@]}" tinyconfig
+	(cd "$src" && kmake_run scripts/kconfig/merge_config.sh -m -O "$obj" "$obj/.config" \
 		"${fragments[@]}") >/dev/null
-	make -s "${make_args[@]}" olddefconfig
+	kmake -s "${make_args[@]}" olddefconfig
 	# Every option the fragments set must have survived (the last fragment
 	# that sets an option decides its value).
 	missing=$(sed -n 's/^\(CONFIG_[A-Z0-9_]*\)=\(.*\)$/\1=\2/p;s/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1=n/p' \
@@ -99,13 +109,13 @@ if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.config-fragments" 2>/dev/null)" !=
 fi
 
 # 4. Build and install.
-say "building $name in $obj (make -j$jobs)"
+say "building $name for $kernel in $obj (make -j$jobs${LLVM:+ LLVM=$LLVM})"
 start=$(date +%s.%N)
-make "${make_args[@]}" -j"$jobs"
+kmake "${make_args[@]}" -j"$jobs"
 say "built in $(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN {printf "%.1f", e - s}') s"
 
 rm -rf "$out/modules"
-make -s "${make_args[@]}" INSTALL_MOD_PATH="$out/modules" modules_install
+kmake -s "${make_args[@]}" INSTALL_MOD_PATH="$out/modules" modules_install
 for f in arch/x86/boot/bzImage vmlinux System.map; do
 	cp "$obj/$f" "$out/$(basename "$f")"
 done

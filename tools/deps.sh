@@ -2,11 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Installs what building, booting and testing the kernel needs on a fresh
-# Debian 12 machine. Idempotent: when everything is present it only checks.
+# Debian 12 machine: the host's packages (the 6.12 toolchain, QEMU, test
+# tools) and the trixie build root with Debian's 7.3 toolchain
+# (tools/buildroot.sh). Idempotent: when everything is present it only checks.
 set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
 packages=(linux-source-6.12 rustc-web rust-web-src rust-web-clippy clang lld llvm
 	libclang-dev flex bison bc libelf-dev libssl-dev cpio kmod busybox-static
-	qemu-system-x86 xz-utils zstd python3 python3-docutils openssl procps)
+	qemu-system-x86 xz-utils zstd python3 python3-docutils openssl procps mmdebstrap)
 # The bindgen the kernel's Rust support is built with (crates.io).
 bindgen_version=0.73.0
 
@@ -29,4 +32,5 @@ if [ -z "$bindgen" ] || ! "$bindgen" --version | grep -q " $bindgen_version\$"; 
 	echo "deps: installing bindgen-cli $bindgen_version"
 	cargo install --locked --quiet bindgen-cli --version "$bindgen_version"
 fi
+"$top/tools/buildroot.sh" create
 echo "deps: all present"

@@ -30,7 +30,7 @@ seed() {
 		# The elf target reads its first byte as a selector, then the file.
 		{ printf '\0'; cat "$fuzz/corpus/elf/seed-module_hashes.o"; } >"$fuzz/corpus/elf/seed"
 	rm -f "$fuzz/corpus/elf/seed-module_hashes.o"
-	printf 'fs/omfs/omfs.o\nlib/crc-itu-t.o\nlib/crc7.o\n' >"$fuzz/corpus/order/seed"
+	printf 'fs/omfs/omfs.o\nlib/crc-itu-t.o\nfs/romfs/romfs.o\n' >"$fuzz/corpus/order/seed"
 }
 seed || exit 1
 

@@ -3,12 +3,15 @@
 #
 # graft-kernel.sh SRC_DIR
 #
-# Turns an unpacked Linux 6.12 source tree into one with CONFIG_MODULE_HASHES.
-# This is the one place that says what the project changes in a kernel tree:
+# Turns an unpacked Linux 7.3 or 6.12 source tree into one with
+# CONFIG_MODULE_HASHES. This is the one place that says what the project
+# changes in a kernel tree, for the base BASE (7.3 or 6.12) it finds there:
 #
 #   1. copy the overlay files: the files of this repository that carry the
-#      kernel path they land at (OVERLAY below);
-#   2. apply patches/series, the changes to existing kernel files, with
+#      kernel path they land at (OVERLAY below), shared by both bases, and
+#      those in patches/BASE/overlay/, which only that base has or which
+#      replace a shared file there;
+#   2. apply patches/BASE/series, the changes to existing kernel files, with
 #      `patch -p1 --forward`, after checking that every patch applies.
 #
 # Re-runnable: on a tree grafted before, the overlay files are refreshed
@@ -43,14 +46,18 @@ src=$(cd "$1" 2>/dev/null && pwd) || die "$1: no such directory"
 [ -f "$src/Makefile" ] && [ -f "$src/kernel/module/signing.c" ] ||
 	die "$src is not a Linux source tree"
 version=$(sed -n 's/^VERSION = //p;s/^PATCHLEVEL = //p' "$src/Makefile" | paste -sd.)
-[ "$version" = "6.12" ] || die "$src is Linux $version, not 6.12"
+case $version in
+7.3 | 6.12) ;;
+*) die "$src is Linux $version; the series exists for 7.3 and 6.12 (patches/*/series)" ;;
+esac
+pdir=$top/patches/$version
 
-series_file=$top/patches/series
+series_file=$pdir/series
 [ -f "$series_file" ] || die "$series_file is missing"
 mapfile -t series < <(sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$series_file")
 [ ${#series[@]} -gt 0 ] || die "$series_file lists no patches"
 for p in "${series[@]}"; do
-	[ -f "$top/patches/$p" ] || die "patches/series names $p, which does not exist"
+	[ -f "$pdir/$p" ] || die "patches/$version/series names $p, which does not exist"
 done
 
 # Where the tree remembers the series it was grafted with.
@@ -130,18 +137,18 @@ apply() {
 series_id() { (cd "$1" && cat series "${@:2}") | sha256sum | cut -d' ' -f1; }
 
 # 1. The patches.
-new_id=$(series_id "$top/patches" "${series[@]}")
+new_id=$(series_id "$pdir" "${series[@]}")
 old_series=()
 if [ -f "$state/patches/series" ]; then
 	mapfile -t old_series < <(sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$state/patches/series")
 fi
 
 if [ -f "$state/id" ] && [ "$(cat "$state/id")" = "$new_id" ] &&
-		simulate "$top/patches" reverse "${series[@]}" >/dev/null; then
+		simulate "$pdir" reverse "${series[@]}" >/dev/null; then
 	say "$src is grafted with this series already; patches left alone"
-elif failed=$(simulate "$top/patches" forward "${series[@]}"); then
-	apply "$top/patches" forward "${series[@]}"
-elif simulate "$top/patches" reverse "${series[@]}" >/dev/null; then
+elif failed=$(simulate "$pdir" forward "${series[@]}"); then
+	apply "$pdir" forward "${series[@]}"
+elif simulate "$pdir" reverse "${series[@]}" >/dev/null; then
 	say "$src has this series applied already; patches left alone"
 elif [ ${#old_series[@]} -gt 0 ] &&
 		simulate "$state/patches" reverse "${old_series[@]}" >/dev/null; then
@@ -149,7 +156,7 @@ elif [ ${#old_series[@]} -gt 0 ] &&
 	# reverting the old one, on a scratch tree, before touching anything.
 	scratch=$(mktemp -d)
 	trap 'rm -rf "$scratch"' EXIT
-	{ files_of "$state/patches" "${old_series[@]}"; files_of "$top/patches" "${series[@]}"; } |
+	{ files_of "$state/patches" "${old_series[@]}"; files_of "$pdir" "${series[@]}"; } |
 		sort -u | while read -r f; do
 			if [ -f "$src/$f" ]; then
 				mkdir -p "$scratch/$(dirname "$f")"
@@ -160,7 +167,7 @@ elif [ ${#old_series[@]} -gt 0 ] &&
 	src=$scratch
 	simulate "$state/patches" reverse "${old_series[@]}" >/dev/null
 	apply "$state/patches" reverse "${old_series[@]}" >/dev/null
-	if ! failed=$(simulate "$top/patches" forward "${series[@]}"); then
+	if ! failed=$(simulate "$pdir" forward "${series[@]}"); then
 		src=$real_src
 		die "$src: after reverting its older series, patch $(echo "$failed" | head -1) does not apply:
 $(echo "$failed" | tail -n +2)"
@@ -171,12 +178,12 @@ $(echo "$failed" | tail -n +2)"
 	keep=0
 	while [ $keep -lt ${#old_series[@]} ] && [ $keep -lt ${#series[@]} ] &&
 			[ "${old_series[keep]}" = "${series[keep]}" ] &&
-			cmp -s "$state/patches/${series[keep]}" "$top/patches/${series[keep]}"; do
+			cmp -s "$state/patches/${series[keep]}" "$pdir/${series[keep]}"; do
 		keep=$((keep + 1))
 	done
 	say "$src is grafted with an older series: replacing its last $((${#old_series[@]} - keep)) patches"
 	[ $keep -lt ${#old_series[@]} ] && apply "$state/patches" reverse "${old_series[@]:keep}"
-	[ $keep -lt ${#series[@]} ] && apply "$top/patches" forward "${series[@]:keep}"
+	[ $keep -lt ${#series[@]} ] && apply "$pdir" forward "${series[@]:keep}"
 else
 	die "$src: patch $(echo "$failed" | head -1) does not apply cleanly; nothing was changed:
 $(echo "$failed" | tail -n +2)"
@@ -186,20 +193,24 @@ fi
 rm -rf "$state.tmp"
 mkdir -p "$state.tmp/patches"
 cp "$series_file" "$state.tmp/patches/series"
-for p in "${series[@]}"; do cp "$top/patches/$p" "$state.tmp/patches/$p"; done
+for p in "${series[@]}"; do cp "$pdir/$p" "$state.tmp/patches/$p"; done
 echo "$new_id" > "$state.tmp/id"
 rm -rf "$state"
 mv "$state.tmp" "$state"
 
-# 2. The overlay files, copied only when they differ.
+# 2. The overlay files, copied only when they differ; a file of the base's
+# own overlay wins over the shared file at the same path.
 copied=0 same=0
-shopt -s nullglob
-for pattern in "${OVERLAY[@]}"; do
+shopt -s nullglob globstar
+base_overlay=$pdir/overlay
+for pattern in "${OVERLAY[@]}" "${base_overlay#"$top"/}/**"; do
 	# shellcheck disable=SC2206 # the glob is meant to expand here
 	matches=("$top"/$pattern)
 	for from in "${matches[@]}"; do
 		[ -f "$from" ] || continue
 		rel=${from#"$top"/}
+		rel=${rel#"${base_overlay#"$top"/}"/}
+		[ "$from" != "$top/$rel" ] || [ ! -f "$base_overlay/$rel" ] || continue
 		to=$src/$rel
 		if cmp -s "$from" "$to"; then
 			same=$((same + 1))

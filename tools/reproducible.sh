@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# reproducible.sh [CONFIG...]: builds each configuration twice from clean,
+# reproducible.sh [CONFIG...]: builds each configuration of Linux KERNEL (7.3
+# unless set; see tools/build-kernel.sh) twice from clean,
 # in two different source and build directories, at different times, with
 # the build metadata set the way distributions set it, and compares
 # vmlinux, bzImage, System.map and every installed module byte for byte.
@@ -13,7 +14,8 @@
 # gives more: DIFFOSCOPE=1).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-work=$top/build/repro
+kernel=${KERNEL:-7.3}
+work=$top/build/repro/$kernel
 configs=("$@")
 [ ${#configs[@]} -gt 0 ] || configs=(hashes sig)
 
@@ -30,7 +32,7 @@ dir_b=$work/second-build-in-a-longer-path
 build_one() { # CONFIG DIR
 	local config=$1 dir=$2
 	rm -rf "$dir/obj-$config" "$dir/out-$config"
-	KERNEL_SRC=$dir/linux-source-6.12 KERNEL_OBJ=$dir/obj-$config \
+	KERNEL=$kernel KERNEL_SRC=$dir/linux-source-$kernel KERNEL_OBJ=$dir/obj-$config \
 		"$top/tools/build-kernel.sh" "$config" "$dir/out-$config" \
 		>"$work/build-$config-$(basename "$dir").log" 2>&1
 }

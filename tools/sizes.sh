@@ -8,15 +8,16 @@
 # method appends to the installed modules.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-out=$top/build/sizes
+kernel=${KERNEL:-7.3}
+out=$top/build/sizes/$kernel
 mkdir -p "$out"
 
 # The test configuration "hashes" carries the lockdown LSM for the suite;
 # without it, it differs from the others only in module authentication.
 configs=(plain hashes+nolockdown sig hashes-sig)
 for c in "${configs[@]}"; do
-	echo "sizes: building $c" >&2
-	"$top/tools/build-kernel.sh" "$c" "$out/$c" >"$out/build-$c.log" 2>&1 ||
+	echo "sizes: building $c ($kernel)" >&2
+	KERNEL=$kernel "$top/tools/build-kernel.sh" "$c" "$out/$c" >"$out/build-$c.log" 2>&1 ||
 		{ echo "sizes: build of $c failed, see $out/build-$c.log" >&2; exit 1; }
 done
 

@@ -12,7 +12,7 @@
 
 #include <linux/types.h>
 
-/* id_type of a Merkle proof in struct module_signature (after PKEY_ID_PKCS7) */
+/* id_type of a Merkle proof in struct module_signature (PKCS#7 is 2) */
 #define MODULE_HASHES_ID_TYPE 3
 
 /**
@@ -35,19 +35,5 @@ int module_hashes_verify(const u8 *module, size_t len, size_t *payload_len);
 int module_hashes_verify_root(const struct module_hashes_root *root,
 			      const u8 *module, size_t len,
 			      size_t *payload_len);
-
-/*
- * SHA-256 through the fastest built-in crypto driver, for the verifier
- * (kernel/module/hashes_sha256.c). module_hashes_shash_begin() returns a
- * state to free with module_hashes_shash_free(), or NULL when there is no
- * such driver: use the crypto library then.
- */
-struct shash_desc;
-struct shash_desc *module_hashes_shash_begin(void);
-int module_hashes_shash_update(struct shash_desc *desc, const u8 *data,
-			       unsigned int len);
-int module_hashes_shash_final(struct shash_desc *desc, u8 *out);
-void module_hashes_shash_free(struct shash_desc *desc);
-const char *module_hashes_sha256_driver(void);
 
 #endif /* _LINUX_MODULE_HASHES_H */

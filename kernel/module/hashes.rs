@@ -11,20 +11,22 @@
 //! [`module_hashes_verify_root`].
 //!
 //! Parsing and folding are done by the proof core in `hashes_proof.rs`, the
-//! same source file the `module-hashes` host tool compiles. This file only
-//! provides SHA-256 (the fastest the kernel has, see `hashes_sha256.c`), the
-//! sealed root and the mapping of failures to the error codes of module
-//! signing.
+//! same source file the `module-hashes` host tool compiles; SHA-256 comes from
+//! `hashes_sha256.rs`. This file only provides the sealed root and the
+//! mapping of failures to the error codes of module signing.
 //!
 //! See `Documentation/admin-guide/module-hashes.rst`.
 
-use core::ptr::NonNull;
 use kernel::{bindings, error::Error, ffi::c_int, prelude::*};
 
 #[path = "hashes_proof.rs"]
 pub mod proof;
 
-use proof::{ErrorClass, Root, Sha256, HASH_LEN, ROOT_LEN};
+#[path = "hashes_sha256.rs"]
+mod sha256;
+
+use proof::{ErrorClass, Root, ROOT_LEN};
+use sha256::KernelSha256;
 
 /// Prefix of the messages printed by this file.
 const __LOG_PREFIX: &[u8] = b"module_hashes\0";
@@ -38,137 +40,15 @@ const _: () = assert!(bindings::MODULE_HASHES_ID_TYPE == proof::ID_MERKLE as u32
 // The C prototypes in `<linux/module_hashes.h>` and the definitions below agree.
 const _: [unsafe extern "C" fn(*const u8, usize, *mut usize) -> c_int; 2] =
     [bindings::module_hashes_verify, module_hashes_verify];
-type VerifyRoot = unsafe extern "C" fn(
+const _: [unsafe extern "C" fn(
     *const bindings::module_hashes_root,
     *const u8,
     usize,
     *mut usize,
-) -> c_int;
-const _: [VerifyRoot; 2] = [
+) -> c_int; 2] = [
     bindings::module_hashes_verify_root,
     module_hashes_verify_root,
 ];
-
-/// SHA-256 as the kernel offers it fastest: through a crypto API driver (SHA-NI,
-/// AVX2, ...) when `hashes_sha256.c` found one faster than the library at
-/// boot, otherwise from the crypto library (`lib/crypto/sha256.c`).
-enum KernelSha256 {
-    /// A crypto API hash state.
-    Driver(DriverState),
-    /// The library's state.
-    Library(bindings::sha256_state),
-}
-
-/// A crypto API hash state from `module_hashes_shash_begin()`, freed on drop.
-struct DriverState {
-    desc: NonNull<bindings::shash_desc>,
-    /// No call to the driver has failed so far.
-    ok: bool,
-}
-
-impl Drop for DriverState {
-    fn drop(&mut self) {
-        // SAFETY: `desc` came from `module_hashes_shash_begin()` and is owned
-        // by `self`, so it is freed exactly once, here.
-        unsafe { bindings::module_hashes_shash_free(self.desc.as_ptr()) };
-    }
-}
-
-/// The largest update handed to a crypto driver at once.
-const DRIVER_CHUNK: usize = 64 * 1024;
-
-impl KernelSha256 {
-    fn library() -> Self {
-        // `sha256_init()` is a `static inline` function, which `bindgen` does
-        // not export; this is its body.
-        KernelSha256::Library(bindings::sha256_state {
-            state: [
-                bindings::SHA256_H0,
-                bindings::SHA256_H1,
-                bindings::SHA256_H2,
-                bindings::SHA256_H3,
-                bindings::SHA256_H4,
-                bindings::SHA256_H5,
-                bindings::SHA256_H6,
-                bindings::SHA256_H7,
-            ],
-            count: 0,
-            buf: [0; bindings::SHA256_BLOCK_SIZE as usize],
-        })
-    }
-}
-
-impl Sha256 for KernelSha256 {
-    fn new() -> Self {
-        // SAFETY: no preconditions; the result is null or a state that the
-        // returned value owns from now on.
-        let desc = unsafe { bindings::module_hashes_shash_begin() };
-        match NonNull::new(desc) {
-            Some(desc) => KernelSha256::Driver(DriverState { desc, ok: true }),
-            None => Self::library(),
-        }
-    }
-
-    fn update(&mut self, data: &[u8]) {
-        // Both take an `unsigned int` length; the SIMD drivers keep
-        // preemption off for a whole update, so give them at most 64 KiB.
-        let chunk_len = match self {
-            KernelSha256::Driver(_) => DRIVER_CHUNK,
-            KernelSha256::Library(_) => u32::MAX as usize,
-        };
-        for chunk in data.chunks(chunk_len) {
-            match self {
-                KernelSha256::Driver(state) => {
-                    // SAFETY: `state.desc` is a live state owned by `state`;
-                    // `chunk` is valid for reads of `chunk.len()` bytes,
-                    // which fits in a `u32` because of the chunk size.
-                    let ret = unsafe {
-                        bindings::module_hashes_shash_update(
-                            state.desc.as_ptr(),
-                            chunk.as_ptr(),
-                            chunk.len() as u32,
-                        )
-                    };
-                    state.ok &= ret == 0;
-                }
-                KernelSha256::Library(state) => {
-                    // SAFETY: `state` was set up by `library()`; `chunk` is
-                    // valid for reads of `chunk.len()` bytes, which fits in a
-                    // `u32` because of the chunk size.
-                    unsafe { bindings::sha256_update(state, chunk.as_ptr(), chunk.len() as u32) };
-                }
-            }
-        }
-    }
-
-    fn finish(self) -> [u8; HASH_LEN] {
-        let mut digest = [0u8; HASH_LEN];
-        match self {
-            KernelSha256::Driver(state) => {
-                // SAFETY: `state.desc` is a live state owned by `state`;
-                // `digest` is valid for writes of `SHA256_DIGEST_SIZE`
-                // (`HASH_LEN`) bytes.
-                let ret = unsafe {
-                    bindings::module_hashes_shash_final(state.desc.as_ptr(), digest.as_mut_ptr())
-                };
-                if !state.ok || ret != 0 {
-                    // A driver that failed leaves no digest. Return a fixed
-                    // value rather than a partial digest: finding a module
-                    // that hashes to it is a preimage attack, so the proof
-                    // does not fold to the root and the module is refused.
-                    digest = [0xff; HASH_LEN];
-                }
-                // `state` is dropped here, which frees it.
-            }
-            KernelSha256::Library(mut state) => {
-                // SAFETY: `state` was set up by `library()`; `digest` is
-                // valid for writes of `SHA256_DIGEST_SIZE` (`HASH_LEN`) bytes.
-                unsafe { bindings::sha256_final(&mut state, digest.as_mut_ptr()) };
-            }
-        }
-        digest
-    }
-}
 
 /// Returns the root sealed into vmlinux.
 fn sealed_root() -> Root {

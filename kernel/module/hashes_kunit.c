@@ -24,7 +24,7 @@ struct kunit_vector {
 
 #include "hashes_kunit_vectors.h"
 
-#define MARKER_LEN (sizeof(MODULE_SIG_STRING) - 1)
+#define MARKER_LEN (sizeof(MODULE_SIGNATURE_MARKER) - 1)
 #define INFO_LEN sizeof(struct module_signature)
 #define HASH_LEN 32
 
@@ -192,7 +192,7 @@ static size_t build(u8 *out, const u8 *payload, size_t payload_len,
 	n += sig_len;
 	memcpy(out + n, &ms, sizeof(ms));
 	n += sizeof(ms);
-	memcpy(out + n, MODULE_SIG_STRING, MARKER_LEN);
+	memcpy(out + n, MODULE_SIGNATURE_MARKER, MARKER_LEN);
 	return n + MARKER_LEN;
 }
 
@@ -219,7 +219,7 @@ static void wrong_lengths_refused(struct kunit *test)
 	/* The marker with less than an info block in front of it. */
 	for (len = 0; len <= INFO_LEN; len++) {
 		memset(buf, 0, len);
-		memcpy(buf + len, MODULE_SIG_STRING, MARKER_LEN);
+		memcpy(buf + len, MODULE_SIGNATURE_MARKER, MARKER_LEN);
 		KUNIT_EXPECT_EQ_MSG(test, verify(&kunit_root, buf, len + MARKER_LEN, &plen),
 				    len ? -EBADMSG : -ENODATA, "%zu bytes before the marker", len);
 	}

@@ -4,11 +4,11 @@
 step() { printf '\n### %s\n' "$*"; }
 step "the root this kernel trusts (boot log)"
 dmesg | grep -i 'module.hashes' | head -n 3
-step "modprobe omfs (pulls in crc-itu-t), modprobe crc7, insmod a Rust module"
-modprobe omfs && modprobe crc7 && insmod /t/rust_minimal.ko
+step "modprobe omfs (pulls in crc-itu-t), modprobe romfs, insmod a Rust module"
+modprobe omfs && modprobe romfs && insmod /t/rust_minimal.ko
 lsmod
-step "insmod a copy of crc7 with one byte flipped (module.sig_enforce=1)"
-modprobe -r crc7
+step "insmod a copy of romfs with one byte flipped (module.sig_enforce=1)"
+modprobe -r romfs
 if insmod /t/bad-flipped-byte.ko; then
 	echo "DEMO FAILED: the tampered module loaded"
 else

@@ -113,7 +113,9 @@ def main():
     ap.add_argument("--oot", help="an out-of-tree module (.ko) built for the sig kernel")
     ap.add_argument("--out", required=True, help="staging directory of the initramfs")
     ap.add_argument("--sealed-root", help="LEVELS:HEX, the root sealed into the kernel's vmlinux")
-    ap.add_argument("--other-moddir", help="installed modules of another build, for a foreign crc7")
+    ap.add_argument("--other-moddir", help="installed modules of another build, for a foreign romfs")
+    ap.add_argument("--btf", action="store_true",
+                    help="the kernel has module BTF: check that it accepted that of loaded modules")
     ap.add_argument("--kernel-has-module-sig", action="store_true",
                     help="the kernel also has MODULE_SIG (PKCS#7 trailers are parsed)")
     ap.add_argument("--stress-rounds", type=int, default=1000,
@@ -123,7 +125,7 @@ def main():
     a = ap.parse_args()
 
     paths = find_modules(a.moddir)
-    for needed in ("crc7", "crc-itu-t", "omfs", "rust_minimal", "rust_print"):
+    for needed in ("romfs", "crc-itu-t", "omfs", "rust_minimal", "rust_print"):
         if needed not in paths:
             sys.exit(f"make-cases: {needed} not found under {a.moddir}")
     modules = {name: read_module(p) for name, p in paths.items()}
@@ -139,12 +141,12 @@ def main():
             f.write(data)
         return "/t/" + name
 
-    good = {n: put(f"{n}.ko", modules[n]) for n in ("crc7", "rust_minimal", "rust_print", "crc-itu-t")}
-    xz = os.path.basename(paths["crc7"])
-    compressed = put("crc7-compressed.ko.xz", open(paths["crc7"], "rb").read()) if xz.endswith(".xz") else None
+    good = {n: put(f"{n}.ko", modules[n]) for n in ("romfs", "rust_minimal", "rust_print", "crc-itu-t")}
+    xz = os.path.basename(paths["romfs"])
+    compressed = put("romfs-compressed.ko.xz", open(paths["romfs"], "rb").read()) if xz.endswith(".xz") else None
 
-    crc7 = modules["crc7"]
-    payload, sig, _ = split(crc7)
+    romfs = modules["romfs"]
+    payload, sig, _ = split(romfs)
     levels = (len(sig) - 4) // 32
     rust_payload, rust_sig, _ = split(modules["rust_minimal"])
     flip = harmless_flip(payload)
@@ -173,7 +175,7 @@ def main():
         ("trailer-removed", payload, "nonfatal"),
         ("proof-of-other-module", payload + trailer(rust_sig), "nonfatal"),
         ("payload-of-other-module", other_payload + trailer(sig), "nonfatal"),
-        ("other-build", payload + other_build_trailer(a.tool, modules, order, "crc7"), "nonfatal"),
+        ("other-build", payload + other_build_trailer(a.tool, modules, order, "romfs"), "nonfatal"),
         ("proof-one-hash-short", payload + trailer(sig[:-32]), "nonfatal"),
         ("proof-one-hash-long", payload + trailer(sig + sig[-32:]), "nonfatal"),
         ("proof-empty", payload + trailer(b""), "nonfatal"),
@@ -214,11 +216,11 @@ def main():
         # its proof leads to that build's root, and its struct module has
         # another size, so the loader refuses it even when it may load
         # unauthenticated modules.
-        other = find_modules(a.other_moddir).get("crc7")
+        other = find_modules(a.other_moddir).get("romfs")
         if not other:
-            sys.exit(f"make-cases: crc7 not found under {a.other_moddir}")
+            sys.exit(f"make-cases: romfs not found under {a.other_moddir}")
         other_bytes = read_module(other)
-        if other_bytes != crc7:
+        if other_bytes != romfs:
             bad.append(("module-of-another-build", other_bytes, "unloadable"))
     if a.sign_file and a.key and a.cert:
         def sign(data):
@@ -235,7 +237,7 @@ def main():
         # without MODULE_SIG.
         bad.append(("pkcs7-signature", pkcs7, "pkcs7"))
         # A signature over the module with its proof: valid where trusted.
-        bad.append(("pkcs7-around-proof", sign(crc7), "pkcs7"))
+        bad.append(("pkcs7-around-proof", sign(romfs), "pkcs7"))
         # A proof appended to a signed module covers the wrong bytes.
         bad.append(("proof-around-pkcs7", pkcs7 + trailer(sig), "nonfatal"))
         psig = split(pkcs7)[1]
@@ -276,6 +278,9 @@ def main():
             lines.append(f"cload ok {compressed} in-tree xz module decompressed by the kernel")
         lines.append("sh 0 modprobe omfs && grep -q '^crc_itu_t ' /proc/modules && grep -q '^omfs ' /proc/modules")
         lines.append("sh 0 modprobe -r omfs && modprobe -r crc_itu_t && ! grep -q '^omfs ' /proc/modules")
+        if a.btf:
+            lines.append("sh 0 modprobe omfs && [ -s /sys/kernel/btf/omfs ] && [ -s /sys/kernel/btf/crc_itu_t ]"
+                         " && modprobe -r omfs && modprobe -r crc_itu_t")
         lines.append("taint 0 loading modules with proofs does not taint")
         if a.sealed_root:
             levels, digest = a.sealed_root.split(":")
@@ -290,7 +295,7 @@ def main():
         # A mangled load counts as unauthenticated, whatever its proof:
         # refused with enforcement or lockdown, otherwise loaded (forced,
         # CONFIG_MODULE_FORCE_LOAD) and tainted E.
-        lines.append(f"mangled {expected(mode, 'nonfatal')} {good['crc7']} proof ignored on a mangled load")
+        lines.append(f"mangled {expected(mode, 'nonfatal')} {good['romfs']} proof ignored on a mangled load")
         if mode == "off":
             lines.append("taint 1 an unauthenticated module tainted the kernel")
         else:
@@ -303,7 +308,7 @@ def main():
             # warnings and worse reach the console meanwhile.
             by_name = {name: (path, cls) for name, path, cls in bad_paths}
             specs = [f"{w}:ok:{good[n]}:{n.replace('-', '_')}"
-                     for w, n in enumerate(("crc7", "crc-itu-t", "rust_minimal"))]
+                     for w, n in enumerate(("romfs", "crc-itu-t", "rust_minimal"))]
             for name in STRESS_BAD:
                 path, cls = by_name[name]
                 specs.append(f"*:{expected(mode, cls)}:{path}")
@@ -313,7 +318,7 @@ def main():
             # The brackets keep this line itself from matching the
             # suite's check of the console log.
             lines.append("sh 1 dmesg | grep -Eq 'BU[G]:|WARNIN[G]:|Oop[s]|Kernel pani[c]|panicke[d]|Call Trac[e]'")
-            lines.append("sh 1 grep -Eq '^(crc7|crc_itu_t|rust_minimal) ' /proc/modules")
+            lines.append("sh 1 grep -Eq '^(romfs|crc_itu_t|rust_minimal) ' /proc/modules")
         if mode == "sig" and a.oot:
             oot = os.path.basename(a.oot)
             unsigned = split_trailerless(a.oot)

@@ -29,6 +29,7 @@
 #include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/module_hashes.h>
+#include <linux/module_hashes_sha256.h>
 #include <linux/module_signature.h>
 #include <linux/sizes.h>
 #include <linux/string.h>

@@ -23,6 +23,7 @@
 #include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/module_hashes.h>
+#include <linux/module_hashes_sha256.h>
 #include <linux/printk.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>

@@ -1,0 +1,30 @@
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by the scripts that run the kernel's make: the toolchain of each
+# base. Set $kernel (7.3 or 6.12) first; LLVM=1 in the environment selects
+# clang on 7.3 (6.12 is always built with LLVM=1).
+#
+#   kmake ARGS...       the kernel's make with the base's toolchain
+#   kmake_run CMD...    any command where that toolchain is found
+
+kmake_run() {
+	if [ "$kernel" = 7.3 ]; then
+		# Debian trixie's own toolchain, in the build root.
+		"$top/tools/buildroot.sh" run "$@"
+	else
+		"$@"
+	fi
+}
+
+kmake() {
+	if [ "$kernel" = 7.3 ]; then
+		kmake_run make ${LLVM:+LLVM=$LLVM} "$@"
+	else
+		# Debian's rustc-web (with rust-src) and clippy, bindgen from cargo.
+		local bindgen_bin
+		bindgen_bin=$(command -v bindgen || echo "$HOME/.cargo/bin/bindgen")
+		[ -x /usr/bin/rustc ] && [ -x "$bindgen_bin" ] ||
+			{ echo "kmake: rustc-web or bindgen missing; run 'make deps'" >&2; return 1; }
+		make LLVM=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc BINDGEN="$bindgen_bin" \
+			CLIPPY_DRIVER=/usr/bin/clippy-driver "$@"
+	fi
+}
