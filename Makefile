@@ -10,7 +10,7 @@ OUT := $(TOP)/build/out
 KERNEL ?= 7.3
 export KERNEL
 
-.PHONY: all deps tool kernel run test test-host bench bench-tool bench-kernel bench-build fuzz reproducible sizes clean help
+.PHONY: all deps tool kernel run test test-host test-extended bench bench-tool bench-kernel bench-build fuzz reproducible sizes clean help
 
 all: help
 
@@ -21,6 +21,7 @@ help:
 	@echo "make run           build, boot in QEMU, load modules, show a tampered one rejected"
 	@echo "make test          every test layer; ends with 'N passed, N failed'"
 	@echo "make test-host     only the host layers (tool, proof core, reference)"
+	@echo "make test-extended the layers that do not fit in make test (reproducible 7.3 build)"
 	@echo "make bench         all three benchmarks below"
 	@echo "make bench-tool    module-hashes against OpenSSL and sign-file on Debian's modules"
 	@echo "make bench-kernel  in-kernel proof vs PKCS#7 verification and load time (QEMU)"
@@ -47,6 +48,9 @@ test: deps
 
 test-host:
 	tools/run-tests.sh host reference
+
+test-extended: deps
+	tools/run-tests.sh extended
 
 bench-tool: deps
 	tools/bench-tool.sh

@@ -13,17 +13,21 @@
 #                              mount namespace of its own (nothing stays
 #                              mounted afterwards)
 #
-# The archive is the one the host's own apt sources name for Debian; the
-# suites trixie and trixie-backports are asked from it. If the root cannot
-# be made, nothing is left behind.
+# The archive is the one the host's own apt sources name for Debian (or
+# DEBIAN_ARCHIVE, e.g. a local mirror); the suites trixie and
+# trixie-backports are asked from it. If the root cannot be made, nothing is
+# left behind. BUILDROOT names another place for the root.
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 root=${BUILDROOT:-$top/build/root-7.3}
 # Debian's kernel toolchain for 7.3, and the kernel source.
 packages=gcc,make,bc,bison,flex,libelf-dev,libssl-dev,rustc,rust-src,rust-clippy
-packages+=,bindgen,libclang-dev,clang,lld,llvm,dwarves,python3,cpio,kmod
-packages+=,xz-utils,zstd,gzip,rsync,git,ca-certificates,dpkg-dev,linux-source-7.3
+packages+=,bindgen,libclang-dev,clang,lld,llvm,dwarves,libdw-dev,python3,cpio
+packages+=,kmod,xz-utils,zstd,gzip,rsync,git,ca-certificates,dpkg-dev
+packages+=,linux-source-7.3
+# Where the root records the list it was made with or brought up to.
+stamp=.module-hashes-packages
 
 die() { echo "buildroot: error: $*" >&2; exit 1; }
 
@@ -43,19 +47,31 @@ debian_archive() {
 
 create() {
 	if [ -x "$root/usr/bin/rustc" ] && [ -f "$root/usr/src/linux-source-7.3.tar.xz" ]; then
+		[ "$(cat "$root/$stamp" 2>/dev/null)" = "$packages" ] && return 0
+		# A root made with an older list: add what is missing.
+		echo "buildroot: installing into $root: ${packages//,/ }"
+		log=$(mktemp /tmp/buildroot.XXXXXX.log)
+		run sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"' \
+			sh ${packages//,/ } >"$log" 2>&1 ||
+			die "could not install the packages into $root (no network to the archive? log: $log)"
+		rm -f "$log"
+		echo "$packages" >"$root/$stamp"
 		return 0
 	fi
 	command -v mmdebstrap >/dev/null || die "mmdebstrap missing: run 'make deps' (apt-get install mmdebstrap)"
-	local archive tmp=$root.tmp
-	archive=$(debian_archive)
+	local archive tmp=$root.tmp log
+	archive=${DEBIAN_ARCHIVE:-$(debian_archive)}
 	echo "buildroot: making $root from $archive (trixie, trixie-backports)"
 	rm -rf "$tmp"
+	log=$(mktemp /tmp/buildroot.XXXXXX.log)
 	if ! mmdebstrap --quiet --variant=minbase --include="$packages" trixie "$tmp" \
-		"deb $archive trixie main" "deb $archive trixie-backports main" >"$root.log" 2>&1; then
+		"deb $archive trixie main" "deb $archive trixie-backports main" >"$log" 2>&1; then
 		rm -rf "$tmp"
-		tail -n 5 "$root.log" | sed 's/^/    /' >&2
-		die "could not make the build root from $archive (network to the archive? full log: $root.log); nothing was changed"
+		tail -n 5 "$log" | sed 's/^/    /' >&2
+		die "could not make the build root from $archive (no network to the archive? log: $log); nothing was changed"
 	fi
+	rm -f "$log"
+	echo "$packages" >"$tmp/$stamp"
 	rm -rf "$root"
 	mv "$tmp" "$root"
 	echo "buildroot: $root: $("$0" run gcc --version | head -n 1), $("$0" run rustc --version)"
@@ -67,7 +83,7 @@ run() {
 	for dir in "$top" /tmp /proc /dev; do
 		mkdir -p "$root$dir"
 	done
-	exec unshare --mount --propagation private /bin/sh -ec '
+	unshare --mount --propagation private /bin/sh -ec '
 		root=$1 top=$2 cwd=$3; shift 3
 		mount --bind "$top" "$root$top"
 		mount --bind /tmp "$root/tmp"

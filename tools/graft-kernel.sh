@@ -48,7 +48,7 @@ src=$(cd "$1" 2>/dev/null && pwd) || die "$1: no such directory"
 version=$(sed -n 's/^VERSION = //p;s/^PATCHLEVEL = //p' "$src/Makefile" | paste -sd.)
 case $version in
 7.3 | 6.12) ;;
-*) die "$src is Linux $version; the series exists for 7.3 and 6.12 (patches/*/series)" ;;
+*) die "$src is Linux ${version:-of no known version}; the series exists for 7.3 and 6.12 only (patches/*/series): unpack Debian's linux-source-7.3 or linux-source-6.12 instead; nothing was changed" ;;
 esac
 pdir=$top/patches/$version
 

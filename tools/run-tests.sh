@@ -55,13 +55,19 @@ cargo_dir=$top/tools/module-hashes
 ref=$cargo_dir/reference/merkle_ref.py
 
 layers=("$@")
-for layer in host reference kernel; do
-	[ ${#layers[@]} -eq 0 ] || [[ " ${layers[*]} " == *" $layer "* ]] || continue
+# "extended" runs only when asked for (make test-extended).
+for layer in host reference kernel extended; do
+	if [ ${#layers[@]} -eq 0 ]; then
+		[ $layer != extended ] || continue
+	else
+		[[ " ${layers[*]} " == *" $layer "* ]] || continue
+	fi
 	case $layer in
 	host)
 		run_layer cargo-test cargo test --release --manifest-path "$cargo_dir/Cargo.toml"
 		run_layer kbuild-flags "$top/tools/check-kbuild-flags.sh"
 		run_layer docs "$top/tools/check-docs.sh"
+		run_layer bases "$top/tools/check-bases.sh"
 		;;
 	reference)
 		run_layer python-selftest python3 "$ref" selftest
@@ -73,6 +79,11 @@ for layer in host reference kernel; do
 		if [ -x "$top/tools/qemu-suite.sh" ]; then
 			run_layer qemu-suite "$top/tools/qemu-suite.sh"
 		fi
+		;;
+	extended)
+		# Two builds of the default configuration of 7.3 in different
+		# directories, compared byte for byte.
+		run_layer reproducible-7.3 env KERNEL=7.3 "$top/tools/reproducible.sh" hashes
 		;;
 	esac
 done
