@@ -62,6 +62,7 @@ create() {
 	local archive tmp=$root.tmp log
 	archive=${DEBIAN_ARCHIVE:-$(debian_archive)}
 	echo "buildroot: making $root from $archive (trixie, trixie-backports)"
+	mkdir -p "$(dirname "$root")"
 	rm -rf "$tmp"
 	log=$(mktemp /tmp/buildroot.XXXXXX.log)
 	if ! mmdebstrap --quiet --variant=minbase --include="$packages" trixie "$tmp" \
