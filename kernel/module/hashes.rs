@@ -7,7 +7,7 @@
 //! to each module, in the trailer that module signatures use. This file
 //! checks such a proof against the sealed root for the C module loader
 //! (`kernel/module/signing.c`), through [`module_hashes_verify`], and against
-//! a given root for the KUnit tests and the benchmark, through
+//! a given root for the KUnit tests (and the 6.12 benchmark), through
 //! [`module_hashes_verify_root`].
 //!
 //! Parsing and folding are done by the proof core in `hashes_proof.rs`, the
@@ -118,8 +118,8 @@ pub unsafe extern "C" fn module_hashes_verify(
 }
 
 /// Like [`module_hashes_verify`], against the root `*root` instead of the
-/// sealed one: for the KUnit tests and the benchmark, which bring their own
-/// trees.
+/// sealed one: for the KUnit tests (and the 6.12 benchmark), which bring
+/// their own trees.
 ///
 /// # Safety
 ///
