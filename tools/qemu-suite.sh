@@ -159,7 +159,7 @@ fi
 # kbuild_checks OBJ: incremental builds and modules_install, renumbered.
 kbuild_checks() {
 	local log=$work/kbuild-checks.log line
-	"$top/tools/kbuild-checks.sh" "$1" >"$log" 2>&1
+	KERNEL=$kernel "$top/tools/kbuild-checks.sh" "$1" >"$log" 2>&1
 	while IFS= read -r line; do
 		case $line in
 		"ok "*) ok 0 "kbuild: ${line#ok * - }" ;;
