@@ -26,6 +26,8 @@ mkdir -p "$work"
 # shellcheck source=tools/kmake.sh
 . "$top/tools/kmake.sh"
 kernel=7.3
+# Each kernel's compiler is set below, whatever the caller's LLVM.
+unset LLVM
 
 # build CONFIG OUTDIR [NAME]: builds a kernel (base $kernel, LLVM from the
 # environment) and installs its modules; one test.
