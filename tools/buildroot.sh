@@ -75,7 +75,7 @@ create() {
 	echo "$packages" >"$tmp/$stamp"
 	rm -rf "$root"
 	mv "$tmp" "$root"
-	echo "buildroot: $root: $("$0" run gcc --version | head -n 1), $("$0" run rustc --version)"
+	echo "buildroot: $root: $(run gcc --version | head -n 1), $(run rustc --version)"
 }
 
 run() {

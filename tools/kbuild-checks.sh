@@ -2,13 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # kbuild-checks.sh OBJ: the incremental behaviour of a CONFIG_MODULE_HASHES
-# build of Linux 7.3 in the O= directory OBJ (built by tools/build-kernel.sh,
-# KERNEL=7.3 as well unless set): make twice
-# does nothing, a deleted module is rebuilt and vmlinux resealed, and
-# modules_install refuses stale proofs and another INSTALL_MOD_STRIP before
-# it touches anything, installs with xz, zstd and gzip and with
-# INSTALL_MOD_STRIP set at build time, and the verifier is clippy-clean. Prints TAP and
-# "N passed, N failed".
+# build of Linux KERNEL (7.3 unless set) in the O= directory OBJ (built by
+# tools/build-kernel.sh): make twice does nothing, a deleted module is
+# rebuilt and vmlinux resealed, modules_install refuses stale proofs and
+# another INSTALL_MOD_STRIP before it touches anything, installs with xz,
+# zstd and gzip and with INSTALL_MOD_STRIP set at build time, and the
+# verifier is clippy-clean. Prints TAP and "N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 obj=$(cd "${1:?usage: kbuild-checks.sh OBJ}" && pwd)
