@@ -61,7 +61,7 @@ jobs=${JOBS:-3}
 . "$top/tools/kmake.sh"
 if [ "$kernel" = 7.3 ]; then
 	"$top/tools/buildroot.sh" create
-	tarball=${KERNEL_TARBALL:-$build/root-7.3/usr/src/linux-source-7.3.tar.xz}
+	tarball=${KERNEL_TARBALL:-${BUILDROOT:-$build/root-7.3}/usr/src/linux-source-7.3.tar.xz}
 else
 	tarball=${KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 fi
