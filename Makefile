@@ -10,7 +10,7 @@ OUT := $(TOP)/build/out
 KERNEL ?= 7.3
 export KERNEL
 
-.PHONY: all deps tool kernel run test test-host test-extended bench bench-tool bench-kernel bench-build fuzz reproducible sizes clean help
+.PHONY: all deps tool kernel run test test-host test-extended bench bench-tool bench-build fuzz reproducible sizes clean help
 
 all: help
 
@@ -22,9 +22,8 @@ help:
 	@echo "make test          every test layer; ends with 'N passed, N failed'"
 	@echo "make test-host     only the host layers (tool, proof core, reference)"
 	@echo "make test-extended the layers that do not fit in make test (reproducible 7.3 build)"
-	@echo "make bench         all three benchmarks below"
+	@echo "make bench         both benchmarks below"
 	@echo "make bench-tool    module-hashes against OpenSSL and sign-file on Debian's modules"
-	@echo "make bench-kernel  in-kernel proof vs PKCS#7 verification and load time (QEMU)"
 	@echo "make bench-build   the sealing step's share of a build, no-op make"
 	@echo "make fuzz          the fuzz targets, FUZZ_SECONDS (default 60) each"
 	@echo "make reproducible  build twice in different directories and compare"
@@ -55,13 +54,10 @@ test-extended: deps
 bench-tool: deps
 	tools/bench-tool.sh
 
-bench-kernel: deps
-	tools/bench-kernel.sh
-
 bench-build: deps
 	tools/bench-build.sh
 
-bench: bench-tool bench-kernel bench-build
+bench: bench-tool bench-build
 
 fuzz:
 	tools/fuzz.sh $(or $(FUZZ_SECONDS),60)

@@ -16,8 +16,8 @@
 #
 # Steps, each skipped when already done:
 #   1. unpack Debian's linux-source-KERNEL tarball into build/src/ (once);
-#   2. graft the project onto it (tools/graft-kernel.sh; refreshes the
-#      overlay files, replaces an older version of the patch series);
+#   2. graft the project onto it (tools/graft-kernel.sh: the series of
+#      tools/make-series.sh, written only where files change);
 #   3. configure in the O= directory: tinyconfig, then the fragments with
 #      scripts/kconfig/merge_config.sh; redone when a fragment changes;
 #   4. make -j3, then modules_install.
@@ -59,12 +59,8 @@ jobs=${JOBS:-3}
 
 # shellcheck source=tools/kmake.sh
 . "$top/tools/kmake.sh"
-if [ "$kernel" = 7.3 ]; then
-	"$top/tools/buildroot.sh" create
-	tarball=${KERNEL_TARBALL:-${BUILDROOT:-$build/root-7.3}/usr/src/linux-source-7.3.tar.xz}
-else
-	tarball=${KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
-fi
+[ "$kernel" != 7.3 ] || "$top/tools/buildroot.sh" create
+tarball=$(kernel_tarball)
 # shellcheck disable=SC2206 # EXTRA_MAKE_ARGS is a list of words
 make_args=(-C "$src" O="$obj" ${V:+V=$V} ${EXTRA_MAKE_ARGS:-})
 

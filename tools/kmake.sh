@@ -5,6 +5,7 @@
 #
 #   kmake ARGS...       the kernel's make with the base's toolchain
 #   kmake_run CMD...    any command where that toolchain is found
+#   kernel_tarball      prints the path of Debian's linux-source tarball
 
 kmake_run() {
 	if [ "$kernel" = 7.3 ]; then
@@ -26,5 +27,15 @@ kmake() {
 			{ echo "kmake: rustc-web or bindgen missing; run 'make deps'" >&2; return 1; }
 		make LLVM=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc BINDGEN="$bindgen_bin" \
 			CLIPPY_DRIVER=/usr/bin/clippy-driver "$@"
+	fi
+}
+
+kernel_tarball() {
+	if [ -n "${KERNEL_TARBALL:-}" ]; then
+		echo "$KERNEL_TARBALL"
+	elif [ "$kernel" = 7.3 ]; then
+		echo "${BUILDROOT:-$top/build/root-7.3}/usr/src/linux-source-7.3.tar.xz"
+	else
+		echo /usr/src/linux-source-6.12.tar.xz
 	fi
 }

@@ -12,16 +12,20 @@
 
 #include <linux/types.h>
 
-/* id_type of a Merkle proof in struct module_signature (PKCS#7 is 2) */
-#define MODULE_HASHES_ID_TYPE 3
+/*
+ * The levels of the placeholder root vmlinux is linked with: no tree has
+ * them, and the root of an empty tree (0 levels, zero hash) differs.
+ */
+#define MODULE_HASHES_UNSEALED 0xffffffffU
 
 /**
  * struct module_hashes_root - The root of the Merkle tree over all modules
  * @levels: Number of levels of the tree, and of sibling hashes in a proof
  * @hash: SHA-256 root hash
  *
- * vmlinux is linked with a zero placeholder; the real value is written into
- * the .module_hashes section once all modules are built.
+ * vmlinux is linked with a placeholder (levels MODULE_HASHES_UNSEALED); the
+ * real value is written into the .module_hashes section once all modules are
+ * built.
  */
 struct module_hashes_root {
 	u32 levels;

@@ -11,31 +11,31 @@
 //! [`module_hashes_verify_root`].
 //!
 //! Parsing and folding are done by the proof core in `hashes_proof.rs`, the
-//! same source file the `module-hashes` host tool compiles; SHA-256 comes from
-//! `hashes_sha256.rs`. This file only provides the sealed root and the
-//! mapping of failures to the error codes of module signing.
+//! same source file the `module-hashes` host tool compiles; SHA-256 is the
+//! kernel's library ([`kernel::sha256`]). This file only provides the sealed
+//! root, the hashing and the mapping of failures to the error codes of module
+//! signing.
 //!
 //! See `Documentation/admin-guide/module-hashes.rst`.
 
-use kernel::{bindings, error::Error, ffi::c_int, prelude::*};
+use kernel::{
+    bindings,
+    error::{code, Error},
+    ffi::c_int,
+    prelude::*,
+    sha256, task,
+};
 
 #[path = "hashes_proof.rs"]
 pub mod proof;
 
-#[path = "hashes_sha256.rs"]
-mod sha256;
-
-use proof::{ErrorClass, Root, ROOT_LEN};
-use sha256::KernelSha256;
+use proof::{ErrorClass, Hash, Root, ROOT_LEN};
 
 /// Prefix of the messages printed by this file.
 const __LOG_PREFIX: &[u8] = b"module_hashes\0";
 
 // `struct module_hashes_root` is what the host tool writes into vmlinux.
 const _: () = assert!(core::mem::size_of::<bindings::module_hashes_root>() == ROOT_LEN);
-
-// The C headers and the proof core agree on the trailer type.
-const _: () = assert!(bindings::MODULE_HASHES_ID_TYPE == proof::ID_MERKLE as u32);
 
 // The C prototypes in `<linux/module_hashes.h>` and the definitions below agree.
 const _: [unsafe extern "C" fn(*const u8, usize, *mut usize) -> c_int; 2] =
@@ -49,6 +49,32 @@ const _: [unsafe extern "C" fn(
     bindings::module_hashes_verify_root,
     module_hashes_verify_root,
 ];
+
+/// The kernel's SHA-256 for the proof core.
+struct KernelSha256(sha256::Sha256);
+
+/// The most bytes hashed between two scheduling points: a module with debug
+/// information can have hundreds of megabytes.
+const CHUNK: usize = 1 << 20;
+
+impl proof::Sha256 for KernelSha256 {
+    fn new() -> Self {
+        KernelSha256(sha256::Sha256::new())
+    }
+
+    fn update(&mut self, data: &[u8]) {
+        for (i, chunk) in data.chunks(CHUNK).enumerate() {
+            if i > 0 {
+                task::cond_resched();
+            }
+            self.0.update(chunk);
+        }
+    }
+
+    fn finish(self) -> Hash {
+        self.0.finalize()
+    }
+}
 
 /// Returns the root sealed into vmlinux.
 fn sealed_root() -> Root {
@@ -67,13 +93,12 @@ fn sealed_root() -> Root {
 
 /// Maps a policy class to the error code module signing uses for it.
 fn to_error(class: ErrorClass) -> Error {
-    let errno = match class {
-        ErrorClass::Unsigned => bindings::ENODATA,
-        ErrorClass::Unsupported => bindings::ENOPKG,
-        ErrorClass::UnknownKey => bindings::ENOKEY,
-        ErrorClass::Malformed => bindings::EBADMSG,
-    };
-    Error::from_errno(-(errno as c_int))
+    match class {
+        ErrorClass::Unsigned => code::ENODATA,
+        ErrorClass::Unsupported => code::ENOPKG,
+        ErrorClass::UnknownKey => code::ENOKEY,
+        ErrorClass::Malformed => code::EBADMSG,
+    }
 }
 
 /// Checks the Merkle proof appended to a module against the root sealed into
@@ -87,7 +112,8 @@ fn to_error(class: ErrorClass) -> Error {
 ///   signature), or the proof does not have the length `4 + 32 * levels`
 ///   that the sealed root requires.
 /// * `-ENOKEY`: the proof is well formed but does not lead to the root: the
-///   module, or its position, is not the one the root was computed over.
+///   module, or its position, is not the one the root was computed over; or
+///   vmlinux was never sealed and holds no root.
 /// * `-EBADMSG`: the trailer is malformed (`sig_len` larger than the module,
 ///   non-zero reserved fields).
 ///
@@ -115,6 +141,11 @@ pub unsafe extern "C" fn module_hashes_verify(
 ) -> c_int {
     // SAFETY: the caller's guarantees are those of `verify_raw()`.
     unsafe { verify_raw(&sealed_root(), module, len, payload_len) }
+}
+
+/// Whether `root` is the placeholder vmlinux is linked with.
+fn is_unsealed(root: &Root) -> bool {
+    root.levels == bindings::MODULE_HASHES_UNSEALED
 }
 
 /// Like [`module_hashes_verify`], against the root `*root` instead of the
@@ -168,6 +199,9 @@ unsafe fn verify_raw(root: &Root, module: *const u8, len: usize, payload_len: *m
     // and aligned for a write of a `usize`.
     unsafe { payload_len.write(trailer.payload.len()) };
 
+    if is_unsealed(root) {
+        return to_error(ErrorClass::UnknownKey).to_errno();
+    }
     match proof::verify_trailer::<KernelSha256>(&trailer, root) {
         Ok(()) => 0,
         Err(e) => {

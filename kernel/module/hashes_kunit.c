@@ -136,7 +136,7 @@ static int expected_for_flip(const struct kunit_vector *v, const u8 *flipped,
 	if (at >= v->len - MARKER_LEN)
 		return -ENODATA;	/* no marker: no trailer */
 	memcpy(&ms, flipped + sig_end, sizeof(ms));
-	if (ms.id_type != MODULE_HASHES_ID_TYPE)
+	if (ms.id_type != MODULE_SIGNATURE_TYPE_MERKLE)
 		return -ENOPKG;		/* not a Merkle proof */
 	if (ms.algo || ms.hash || ms.signer_len || ms.key_id_len ||
 	    ms.__pad[0] || ms.__pad[1] || ms.__pad[2])
@@ -181,7 +181,7 @@ static size_t build(u8 *out, const u8 *payload, size_t payload_len,
 		    const u8 *sig, size_t sig_len, u32 info_sig_len)
 {
 	struct module_signature ms = {
-		.id_type = MODULE_HASHES_ID_TYPE,
+		.id_type = MODULE_SIGNATURE_TYPE_MERKLE,
 		.sig_len = cpu_to_be32(info_sig_len),
 	};
 	size_t n = 0;

@@ -2,9 +2,10 @@
 /*
  * The root of the Merkle tree over all in-tree modules.
  *
- * vmlinux is linked with the zero placeholder below. Once all modules are
- * built, the root is written into the .module_hashes section with objcopy
- * --update-section, which moves nothing else in the image.
+ * vmlinux is linked with the placeholder below. Once all modules are built,
+ * the root is written into the .module_hashes section with objcopy
+ * --update-section, which moves nothing else in the image. A kernel that
+ * still has the placeholder accepts no proof and says so at boot.
  *
  * The root is printed once at boot and readable in /sys/kernel/module_hashes/
  * so that userspace can tell which modules this kernel would accept.
@@ -22,7 +23,9 @@
 
 static_assert(sizeof(struct module_hashes_root) == 36);
 
-const struct module_hashes_root module_hashes_root __section(".module_hashes");
+const struct module_hashes_root module_hashes_root __section(".module_hashes") = {
+	.levels = MODULE_HASHES_UNSEALED,
+};
 
 /* The sealed root: the compiler only knows the placeholder, so hide it. */
 static const struct module_hashes_root *sealed_root(void)
@@ -65,8 +68,11 @@ static int __init module_hashes_init(void)
 	struct kobject *kobj;
 	int ret;
 
-	pr_info("root: %u levels, sha256 %*phN\n", root->levels,
-		(int)sizeof(root->hash), root->hash);
+	if (root->levels == MODULE_HASHES_UNSEALED)
+		pr_err("vmlinux was not sealed: it holds no root, so no module is authenticated by its proof; build the kernel again and boot the sealed image\n");
+	else
+		pr_info("root: %u levels, sha256 %*phN\n", root->levels,
+			(int)sizeof(root->hash), root->hash);
 
 	kobj = kobject_create_and_add("module_hashes", kernel_kobj);
 	if (!kobj)
