@@ -10,13 +10,15 @@ OUT := $(TOP)/build/out
 KERNEL ?= 7.3
 export KERNEL
 
-.PHONY: all deps tool kernel run test test-host test-extended bench bench-tool bench-build fuzz reproducible sizes clean help
+.PHONY: all deps tool series check-series kernel run test test-host test-extended bench bench-tool bench-build fuzz reproducible sizes clean help
 
 all: help
 
 help:
 	@echo "make deps          install the toolchain (Debian packages, bindgen)"
 	@echo "make tool          build the module-hashes tool (cargo, release)"
+	@echo "make series        export the patch series of KERNEL to build/series/KERNEL/ (git am-able)"
+	@echo "make check-series  git am the series patch by patch, checkpatch and build each (about 40 min)"
 	@echo "make kernel        build the default kernel into build/out/ (KERNEL=7.3 or 6.12)"
 	@echo "make run           build, boot in QEMU, load modules, show a tampered one rejected"
 	@echo "make test          every test layer; ends with 'N passed, N failed'"
@@ -35,6 +37,12 @@ deps:
 
 tool:
 	cargo build --release --manifest-path tools/module-hashes/Cargo.toml
+
+series: deps
+	tools/make-series.sh $(KERNEL)
+
+check-series: deps
+	tools/check-series.sh
 
 kernel: deps
 	tools/build-kernel.sh default $(OUT)

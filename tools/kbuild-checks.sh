@@ -4,8 +4,10 @@
 # kbuild-checks.sh OBJ: the incremental behaviour of a CONFIG_MODULE_HASHES
 # build of Linux KERNEL (7.3 unless set) in the O= directory OBJ (built by
 # tools/build-kernel.sh): make twice does nothing, a deleted module is
-# rebuilt and vmlinux resealed, modules_install refuses stale proofs and
-# another INSTALL_MOD_STRIP before it touches anything, installs with xz,
+# rebuilt and vmlinux resealed, modules_install refuses stale proofs,
+# another INSTALL_MOD_STRIP and a vmlinux without the proofs' root before it
+# touches anything, an objcopy without --update-section is refused before
+# the build, modules_install installs with xz,
 # zstd and gzip and with INSTALL_MOD_STRIP set at build time, and the
 # verifier is clippy-clean. Prints TAP and "N passed, N failed".
 set -u
@@ -99,6 +101,27 @@ done
 	grep -q 'INSTALL_MOD_STRIP="1" differs from ""' "$tmp/make.log" &&
 	[ ! -e "$tmp/install2/lib" ]
 ok $? "modules_install refuses an INSTALL_MOD_STRIP the proofs were not made for"
+
+# A vmlinux without the root the proofs lead to: missing (make deletes it
+# when SEAL fails) or unsealed (as linked, or left from an older build).
+cp -p "$obj/vmlinux" "$tmp/vmlinux.sealed"
+for state in missing unsealed; do
+	if [ $state = missing ]; then rm "$obj/vmlinux"; else cp "$obj/$linked" "$obj/vmlinux"; fi
+	! mk INSTALL_MOD_PATH="$tmp/install-$state" modules_install &&
+		grep -q "vmlinux does not hold the root the modules' proofs lead to" "$tmp/make.log" &&
+		[ ! -e "$tmp/install-$state/lib" ]
+	ok $? "modules_install refuses a $state vmlinux, before installing anything"
+	cp -p "$tmp/vmlinux.sealed" "$obj/vmlinux"
+done
+
+# An objcopy that cannot write the root is refused before anything is built.
+printf '#!/bin/sh\necho "Usage: objcopy [option(s)] in-file [out-file]"\n' >"$tmp/objcopy"
+chmod +x "$tmp/objcopy"
+before=$(stamps)
+! mk OBJCOPY="$tmp/objcopy" &&
+	grep -qF "CONFIG_MODULE_HASHES needs objcopy --update-section, which \"$tmp/objcopy\" does not have" "$tmp/make.log" &&
+	[ "$(stamps)" = "$before" ]
+ok $? "an objcopy without --update-section is refused before anything is built"
 
 # The verifier under clippy with the kernel's lint set: what make CLIPPY=1
 # runs for kernel/module/hashes.o, that is the command kbuild saved for it

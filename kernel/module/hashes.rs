@@ -143,9 +143,12 @@ pub unsafe extern "C" fn module_hashes_verify(
     unsafe { verify_raw(&sealed_root(), module, len, payload_len) }
 }
 
+// The C header and the proof core agree on the placeholder.
+const _: () = assert!(bindings::MODULE_HASHES_UNSEALED == proof::UNSEALED_LEVELS);
+
 /// Whether `root` is the placeholder vmlinux is linked with.
 fn is_unsealed(root: &Root) -> bool {
-    root.levels == bindings::MODULE_HASHES_UNSEALED
+    root.levels == proof::UNSEALED_LEVELS
 }
 
 /// Like [`module_hashes_verify`], against the root `*root` instead of the

@@ -36,6 +36,10 @@ pub const ID_MERKLE: u8 = 3;
 /// Size of the serialised root: `u32 levels` followed by the hash.
 pub const ROOT_LEN: usize = 4 + HASH_LEN;
 
+/// The `levels` of the placeholder root vmlinux is linked with before it is
+/// sealed: no tree has that many levels.
+pub const UNSEALED_LEVELS: u32 = u32::MAX;
+
 /// Domain separation prefix of a leaf.
 const LEAF_PREFIX: u8 = 0x01;
 
