@@ -37,21 +37,23 @@ esac
 new=$(mktemp -d)
 trap 'rm -rf "$new"' EXIT
 # The patches to apply, in order, gathered in one directory.
+n=0
 for dir in "$top/build/series/$version" "$top/build/series/$version-local"; do
 	[ -f "$dir/series" ] || continue
 	while read -r p; do
-		cp "$dir/$p" "$new/$(printf %03d "$(ls "$new" | wc -l)")-$p"
+		n=$((n + 1))
+		name=$(printf '%03d-%s' "$n" "$p")
+		cp "$dir/$p" "$new/$name"
+		echo "$name" >>"$new/series"
 	done <"$dir/series"
 done
-list=$(ls "$new")
-echo "$list" >"$new/series"
 
 # Where the tree keeps the patches it was grafted with.
 state=$src/.module-hashes-graft
 old=$state/patches
 [ -f "$old/series" ] || old=
 
-if [ -n "$old" ] && (cd "$new" && cat series $(cat series)) | cmp -s - <(cd "$old" && cat series $(cat series)); then
+if [ -n "$old" ] && diff -r -q "$new" "$old" >/dev/null; then
 	say "$src is grafted with this series already"
 	exit 0
 fi
@@ -117,4 +119,4 @@ rm -rf "$scratch"
 cp -r "$new" "$state.tmp/patches"
 rm -rf "$state"
 mv "$state.tmp" "$state"
-say "done: $src has CONFIG_MODULE_HASHES ($(wc -l <"$new/series") patches, $written files written)"
+say "done: $src has CONFIG_MODULE_HASHES ($n patches, $written files written)"

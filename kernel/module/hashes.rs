@@ -7,7 +7,7 @@
 //! to each module, in the trailer that module signatures use. This file
 //! checks such a proof against the sealed root for the C module loader
 //! (`kernel/module/signing.c`), through [`module_hashes_verify`], and against
-//! a given root for the KUnit tests (and the 6.12 benchmark), through
+//! a given root for the KUnit tests, through
 //! [`module_hashes_verify_root`].
 //!
 //! Parsing and folding are done by the proof core in `hashes_proof.rs`, the
@@ -36,6 +36,10 @@ const __LOG_PREFIX: &[u8] = b"module_hashes\0";
 
 // `struct module_hashes_root` is what the host tool writes into vmlinux.
 const _: () = assert!(core::mem::size_of::<bindings::module_hashes_root>() == ROOT_LEN);
+
+// The C header and the proof core agree on the placeholder of an unsealed
+// vmlinux, which the proof core refuses.
+const _: () = assert!(bindings::MODULE_HASHES_UNSEALED == proof::UNSEALED_LEVELS);
 
 // The C prototypes in `<linux/module_hashes.h>` and the definitions below agree.
 const _: [unsafe extern "C" fn(*const u8, usize, *mut usize) -> c_int; 2] =
@@ -143,17 +147,8 @@ pub unsafe extern "C" fn module_hashes_verify(
     unsafe { verify_raw(&sealed_root(), module, len, payload_len) }
 }
 
-// The C header and the proof core agree on the placeholder.
-const _: () = assert!(bindings::MODULE_HASHES_UNSEALED == proof::UNSEALED_LEVELS);
-
-/// Whether `root` is the placeholder vmlinux is linked with.
-fn is_unsealed(root: &Root) -> bool {
-    root.levels == proof::UNSEALED_LEVELS
-}
-
 /// Like [`module_hashes_verify`], against the root `*root` instead of the
-/// sealed one: for the KUnit tests (and the 6.12 benchmark), which bring
-/// their own trees.
+/// sealed one: for the KUnit tests, which bring their own trees.
 ///
 /// # Safety
 ///
@@ -202,9 +197,6 @@ unsafe fn verify_raw(root: &Root, module: *const u8, len: usize, payload_len: *m
     // and aligned for a write of a `usize`.
     unsafe { payload_len.write(trailer.payload.len()) };
 
-    if is_unsealed(root) {
-        return to_error(ErrorClass::UnknownKey).to_errno();
-    }
     match proof::verify_trailer::<KernelSha256>(&trailer, root) {
         Ok(()) => 0,
         Err(e) => {

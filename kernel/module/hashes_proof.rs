@@ -89,6 +89,8 @@ pub enum Error {
     },
     /// The proof folds to another root.
     RootMismatch,
+    /// The root is the placeholder of a vmlinux that was never sealed.
+    Unsealed,
 }
 
 /// The policy class of an [`Error`], as module signing sees it.
@@ -110,7 +112,7 @@ impl Error {
         match self {
             Error::NoTrailer => ErrorClass::Unsigned,
             Error::WrongType { .. } | Error::ProofLength { .. } => ErrorClass::Unsupported,
-            Error::RootMismatch => ErrorClass::UnknownKey,
+            Error::RootMismatch | Error::Unsealed => ErrorClass::UnknownKey,
             Error::InfoTruncated | Error::SigTooLong { .. } | Error::ReservedNonZero => {
                 ErrorClass::Malformed
             }
@@ -383,6 +385,9 @@ fn hashes_equal(a: &Hash, b: &Hash) -> bool {
 
 /// Checks a Merkle trailer that has been split off a module against `root`.
 pub fn verify_trailer<H: Sha256>(trailer: &Trailer<'_>, root: &Root) -> Result<(), Error> {
+    if root.levels == UNSEALED_LEVELS {
+        return Err(Error::Unsealed);
+    }
     if trailer.info.id_type != ID_MERKLE {
         return Err(Error::WrongType {
             id_type: trailer.info.id_type,

@@ -686,6 +686,7 @@ pub fn explain(error: Error, root: &Root) -> String {
             "root mismatch: the proof does not lead to the root (module modified, or from another build)"
                 .into()
         }
+        Error::Unsealed => "the root is the placeholder of an unsealed vmlinux: no proof leads to it".into(),
     }
 }
 

@@ -5,7 +5,9 @@
 // Positions index several arrays at once.
 #![allow(clippy::needless_range_loop)]
 
-use module_hashes::proof::{self, Error, ErrorClass, Root, HASH_LEN, INFO_LEN, MARKER};
+use module_hashes::proof::{
+    self, Error, ErrorClass, Root, HASH_LEN, INFO_LEN, MARKER, UNSEALED_LEVELS,
+};
 use module_hashes::sha256::Sha256;
 use module_hashes::tree::{self, Tree};
 
@@ -221,6 +223,14 @@ fn trailer_errors_have_the_policy_class_of_module_signing() {
     };
     let e = verify(&good, &other);
     assert_eq!(e, Err(Error::RootMismatch));
+    assert_eq!(e.unwrap_err().class(), ErrorClass::UnknownKey);
+    // The placeholder of an unsealed vmlinux: ENOKEY for every proof.
+    let unsealed = Root {
+        levels: UNSEALED_LEVELS,
+        hash: [0; HASH_LEN],
+    };
+    let e = verify(&good, &unsealed);
+    assert_eq!(e, Err(Error::Unsealed));
     assert_eq!(e.unwrap_err().class(), ErrorClass::UnknownKey);
 }
 
