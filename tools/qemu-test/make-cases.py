@@ -16,6 +16,7 @@ from the build's own modules, by rewriting trailers; nothing is hand-made.
 """
 
 import argparse
+import hashlib
 import lzma
 import os
 import shutil
@@ -120,6 +121,8 @@ def main():
                     help="the kernel also has MODULE_SIG (PKCS#7 trailers are parsed)")
     ap.add_argument("--stress-rounds", type=int, default=1000,
                     help="rounds of each concurrent loader (enforcing modes)")
+    ap.add_argument("--revoked",
+                    help="a module whose file hash the kernel's blacklist holds: refused in every mode")
     ap.add_argument("--modes", default="off,enforce,lockdown",
                     help="comma-separated boot modes to write case files for")
     a = ap.parse_args()
@@ -141,7 +144,8 @@ def main():
             f.write(data)
         return "/t/" + name
 
-    good = {n: put(f"{n}.ko", modules[n]) for n in ("romfs", "rust_minimal", "rust_print", "crc-itu-t")}
+    good = {n: put(f"{n}.ko", modules[n]) for n in ("romfs", "rust_minimal", "rust_print", "crc-itu-t")
+            if n != a.revoked}
     xz = os.path.basename(paths["romfs"])
     compressed = put("romfs-compressed.ko.xz", open(paths["romfs"], "rb").read()) if xz.endswith(".xz") else None
 
@@ -281,6 +285,13 @@ def main():
         if a.btf:
             lines.append("sh 0 modprobe omfs && [ -s /sys/kernel/btf/omfs ] && [ -s /sys/kernel/btf/crc_itu_t ]"
                          " && modprobe -r omfs && modprobe -r crc_itu_t")
+        if a.revoked:
+            # Revoked by the hash of its file: -EKEYREJECTED whatever the
+            # mode, as for a signed module (Debian's 6.12).
+            digest = hashlib.sha256(modules[a.revoked]).hexdigest()
+            path = put(f"{a.revoked}-revoked.ko", modules[a.revoked])
+            lines.append(f"load EKEYREJECTED EKEYREJECTED {path} {a.revoked}, valid proof, revoked by its hash")
+            lines.append(f"sh 0 dmesg | grep -q 'Module hash {digest} is blacklisted'")
         lines.append("taint 0 loading modules with proofs does not taint")
         if a.sealed_root:
             levels, digest = a.sealed_root.split(":")
