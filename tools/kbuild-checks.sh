@@ -7,7 +7,8 @@
 # rebuilt and vmlinux resealed, modules_install refuses stale proofs,
 # another INSTALL_MOD_STRIP and a vmlinux without the proofs' root before it
 # touches anything, an objcopy without --update-section is refused before
-# the build, modules_install installs with xz,
+# the build, a module rebuilt alone (M=) gets no proof, modules_install
+# installs with xz,
 # zstd and gzip and with INSTALL_MOD_STRIP set at build time, and the
 # verifier is clippy-clean. Prints TAP and "N passed, N failed".
 set -u
@@ -84,6 +85,21 @@ installed_ok() {
 
 installed_ok "$tmp/install" .xz
 ok $? "modules_install with xz: every installed module verifies against vmlinux"
+
+# One in-tree module rebuilt alone (M=, its output in MO=): a build of its
+# own, without a proof, so it cannot be installed with a stale one, and the
+# tree's modules and proofs are left as they were.
+alone=(M="$obj/source/fs/romfs" MO="$tmp/romfs-alone")
+before=$(stamps)
+mk "${alone[@]}" modules &&
+	mk "${alone[@]}" INSTALL_MOD_PATH="$tmp/install-alone" modules_install &&
+	f=$(find "$tmp/install-alone" -name 'romfs.ko*' | head -n 1) && [ -n "$f" ] &&
+	{ xz -dc "$f" 2>/dev/null || cat "$f"; } >"$tmp/alone.ko" &&
+	kmake_run "$tool" verify --vmlinux "$obj/vmlinux" "$tmp/alone.ko" 2>&1 |
+	grep -q 'no signature trailer' && [ "$(stamps)" = "$before" ] &&
+	mk INSTALL_MOD_PATH="$tmp/install-after-alone" modules_install &&
+	installed_ok "$tmp/install-after-alone" .xz
+ok $? "a module rebuilt alone (M=) is installed without a proof; the tree's proofs stay valid"
 
 # Other compressions: the proofs survive them as they are (the kernel or
 # kmod decompresses before the trailer is read). modules_install alone

@@ -77,6 +77,11 @@ boot() {
 	! grep -Eq "$bad" "$log"
 	ok $? "$name: no oops, BUG, WARNING or panic in the kernel log"
 	grep -E -m 3 -B 2 "$bad" "$log" | sed 's/^/# /'
+	if [ "$mode" = unsealed ]; then
+		grep -q 'module_hashes: vmlinux was not sealed' "$log"
+		ok $? "$name: the kernel says at boot that it was not sealed"
+		return
+	fi
 	# The root the booted bzImage prints is the one sealed into vmlinux.
 	local levels hash
 	levels=$("$qemu_work/module-hashes" root "$out/vmlinux" | sed -n 's/^levels: //p')
@@ -176,10 +181,13 @@ kbuild_checks() {
 other=(--other-moddir "$(echo "$sig_out"/modules/lib/modules/*)")
 if build hashes "$top/build/out"; then
 	kbuild_checks "$top/build/obj-7.3-hashes"
-	if make_initramfs hashes "$top/build/out" off,enforce,lockdown "${sign[@]}" "${other[@]}"; then
+	if make_initramfs hashes "$top/build/out" off,enforce,lockdown,unsealed "${sign[@]}" "${other[@]}"; then
 		boot hashes "$top/build/out" off
 		boot hashes "$top/build/out" enforce module.sig_enforce=1
 		boot hashes "$top/build/out" lockdown lockdown=integrity
+		# The image as linked, before SEAL, which qemu boots through PVH.
+		kernel_image=$top/build/obj-7.3-hashes/vmlinux.unstripped \
+			boot hashes "$top/build/out" unsealed module.sig_enforce=1
 	fi
 fi
 

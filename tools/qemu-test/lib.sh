@@ -37,13 +37,14 @@ make_initramfs() {
 		>"$qemu_work/initramfs-$name.cpio"
 }
 
-# boot_qemu NAME OUTDIR MODE LOG [CMDLINE...]: boots OUTDIR/bzImage with
-# the initramfs NAME; modtest runs the case file of MODE. TCG, no KVM.
+# boot_qemu NAME OUTDIR MODE LOG [CMDLINE...]: boots OUTDIR/bzImage (or
+# $kernel_image) with the initramfs NAME; modtest runs the case file of
+# MODE. TCG, no KVM.
 boot_qemu() {
 	local name=$1 out=$2 mode=$3 log=$4
 	shift 4
 	timeout 300 qemu-system-x86_64 -M pc -cpu max -smp 2 -m 512 -nographic \
-		-no-reboot -kernel "$out/bzImage" -initrd "$qemu_work/initramfs-$name.cpio" \
+		-no-reboot -kernel "${kernel_image:-$out/bzImage}" -initrd "$qemu_work/initramfs-$name.cpio" \
 		-append "console=ttyS0 panic=-1 modtest.mode=$mode $*" </dev/null \
 		2>&1 | tr -d '\r' >"$log"
 }

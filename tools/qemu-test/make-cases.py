@@ -10,6 +10,8 @@ per boot mode with the exact result module signing's policy demands:
   enforce   module.sig_enforce=1: non-fatal failures give EKEYREJECTED
   lockdown  lockdown=integrity: non-fatal failures give EPERM
   sig       hashes plus MODULE_SIG, enforced: signed out-of-tree modules load
+  unsealed  module.sig_enforce=1 on the image as linked, before SEAL: the
+            placeholder root accepts no proof, so every module is refused
 
 Malformed trailers give EBADMSG in every mode. Every variant is made here,
 from the build's own modules, by rewriting trailers; nothing is hand-made.
@@ -275,6 +277,15 @@ def main():
     cases = os.path.join(a.out, "cases")
     os.makedirs(cases, exist_ok=True)
     for mode in a.modes.split(","):
+        if mode == "unsealed":
+            lines = ["# mode unsealed: the kernel holds the placeholder root"]
+            for name, path in good.items():
+                lines.append(f"load EKEYREJECTED EKEYREJECTED {path} in-tree module {name}, valid proof, unsealed kernel")
+            lines.append("sh 0 grep -qx 4294967295 /sys/kernel/module_hashes/levels")
+            lines.append("taint 0 nothing was loaded")
+            with open(os.path.join(cases, "unsealed.txt"), "w") as f:
+                f.write("\n".join(lines) + "\n")
+            continue
         lines = [f"# mode {mode}: root has {levels} levels"]
         for name, path in good.items():
             lines.append(f"load ok ok {path} in-tree module {name} with its proof")
