@@ -59,7 +59,8 @@ Options:
                  existing Merkle trailer (modules whose proof is already
                  in place are left untouched)
   --big-endian   store levels big endian (for big-endian targets)
-  --jobs N       hash on N threads (default: all CPUs)
+  --jobs N       hash on N threads (default: make's -j when run by make,
+                 all CPUs otherwise)
   --sync         flush the outputs to disk (one syncfs(2) per file system)
                  before renaming them; kbuild does not, like the linker:
                  it would wait for every dirty file of the build
@@ -301,14 +302,29 @@ pub fn root_c(root: &Root) -> String {
     s
 }
 
+/// The threads to hash on: `--jobs`; else, when make runs the tool, make's
+/// job limit; else every CPU.
 fn jobs_option(args: &Args, usage: &'static str) -> Result<usize, Fail> {
+    let cpus = || std::thread::available_parallelism().map_or(1, |n| n.get());
     match args.value("--jobs") {
-        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+        None => Ok(std::env::var("MAKEFLAGS")
+            .ok()
+            .map_or_else(|| Some(cpus()), |flags| jobs_from_makeflags(&flags))
+            .unwrap_or_else(cpus)),
         Some(v) => v
             .to_str()
             .and_then(|s| s.parse::<usize>().ok())
             .filter(|&n| n > 0)
             .ok_or_else(|| Fail::Usage("--jobs needs a positive number".into(), usage)),
+    }
+}
+
+/// make's job limit from `MAKEFLAGS`: `-jN` is N, no `-j` is one job, and a
+/// bare `-j` (no limit) is `None`.
+pub fn jobs_from_makeflags(flags: &str) -> Option<usize> {
+    match flags.split_whitespace().find_map(|w| w.strip_prefix("-j")) {
+        None => Some(1),
+        Some(n) => n.parse::<usize>().ok().filter(|&n| n > 0),
     }
 }
 

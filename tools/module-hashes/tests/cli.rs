@@ -791,3 +791,19 @@ fn a_module_changing_while_hashed_gets_no_proof() {
     println!("changes: {detected} of 7 caught during the build");
     assert!(detected > 0, "no change was caught during the build");
 }
+
+#[test]
+fn jobs_follow_make() {
+    use module_hashes::cli::jobs_from_makeflags;
+    // GNU make 4.3 (pipe) and 4.4 (fifo) jobservers, a serial make, and -j
+    // without a limit.
+    assert_eq!(jobs_from_makeflags("w -j3 --jobserver-auth=3,4"), Some(3));
+    assert_eq!(
+        jobs_from_makeflags(" -j12 --jobserver-auth=fifo:/tmp/GMfifo1"),
+        Some(12)
+    );
+    assert_eq!(jobs_from_makeflags("w"), Some(1));
+    assert_eq!(jobs_from_makeflags(""), Some(1));
+    assert_eq!(jobs_from_makeflags(" -j"), None);
+    assert_eq!(jobs_from_makeflags(" -j0"), None);
+}
