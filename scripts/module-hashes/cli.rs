@@ -682,7 +682,8 @@ pub fn explain(error: Error, root: &Root) -> String {
         Error::NoTrailer => "no signature trailer (unsigned module)".into(),
         Error::InfoTruncated => "malformed trailer: marker without a complete info block".into(),
         Error::SigTooLong { sig_len, available } => format!(
-            "malformed trailer: sig_len {sig_len} leaves no module in front of it ({available} bytes)"
+            "malformed trailer: sig_len {} leaves no module in front of it ({} bytes)",
+            sig_len, available
         ),
         Error::WrongType { id_type: ID_PKCS7 } => {
             "PKCS#7 signature, not a Merkle proof (checked by module signing, not here)".into()
@@ -693,16 +694,24 @@ pub fn explain(error: Error, root: &Root) -> String {
         Error::ReservedNonZero => {
             "malformed info block: non-zero algo, hash, signer, key id or padding".into()
         }
-        Error::ProofLength { actual, .. } => format!(
-            "bad proof length: {actual} bytes, the root has {} levels and needs {}",
-            root.levels,
-            proof::proof_len(root.levels).map_or("an impossible length".into(), |n| format!("{n} bytes"))
-        ),
-        Error::RootMismatch => {
-            "root mismatch: the proof does not lead to the root (module modified, or from another build)"
-                .into()
+        Error::ProofLength { actual, .. } => {
+            let needed = proof::proof_len(root.levels)
+                .map_or("an impossible length".into(), |n| format!("{n} bytes"));
+            format!(
+                "bad proof length: {actual} bytes, the root has {} levels and needs {needed}",
+                root.levels
+            )
         }
-        Error::Unsealed => "the root is the placeholder of an unsealed vmlinux: no proof leads to it".into(),
+        Error::RootMismatch => concat!(
+            "root mismatch: the proof does not lead to the root ",
+            "(module modified, or from another build)"
+        )
+        .into(),
+        Error::Unsealed => concat!(
+            "the root is the placeholder of an unsealed vmlinux: ",
+            "no proof leads to it"
+        )
+        .into(),
     }
 }
 
