@@ -18,7 +18,7 @@ help:
 	@echo "make deps          install the toolchain (Debian packages, bindgen)"
 	@echo "make tool          build the module-hashes tool (cargo, release)"
 	@echo "make series        export the patch series of KERNEL to build/series/KERNEL/ (git am-able)"
-	@echo "make check-series  git am the series patch by patch, checkpatch and build each (about 40 min)"
+	@echo "make check-series  git am the series patch by patch, checkpatch and build each (15-20 min)"
 	@echo "make kernel        build the default kernel into build/out/ (KERNEL=7.3 or 6.12)"
 	@echo "make run           build, boot in QEMU, load modules, show a tampered one rejected"
 	@echo "make test          every test layer; ends with 'N passed, N failed'"

@@ -12,8 +12,8 @@
 # not have yet are dropped by Kconfig and reported. checkpatch.pl runs on
 # every patch: errors fail, warnings are shown. Prints TAP.
 #
-# Takes one kernel build and one incremental build per patch: about 40
-# minutes for 7.3 on 2 cores. Not part of make test (see README.md).
+# Takes one kernel build and one incremental build per patch: 15 minutes
+# for 7.3, 18 for 6.12 on 2 cores. Not part of make test (see README.md).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tools/tap.sh"
