@@ -59,7 +59,9 @@ repo=$top/build/series/base-$kernel
 out=$top/build/series/$kernel
 export GIT_AUTHOR_DATE='2026-12-01T00:00:00Z' GIT_COMMITTER_DATE='2026-12-01T00:00:00Z'
 export GIT_COMMITTER_NAME='Module Hashes Developers' GIT_COMMITTER_EMAIL='module-hashes@localhost'
-git_() { git -C "$repo" -c core.autocrlf=false -c advice.detachedHead=false "$@"; }
+# A fixed abbreviation keeps the index lines of the patches independent of
+# how many objects the repository holds.
+git_() { git -C "$repo" -c core.autocrlf=false -c core.abbrev=9 -c advice.detachedHead=false "$@"; }
 
 # The overlay: the repository's files at kernel paths, shared by both bases.
 overlay_files() {

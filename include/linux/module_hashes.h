@@ -34,10 +34,24 @@ struct module_hashes_root {
 
 extern const struct module_hashes_root module_hashes_root;
 
+/**
+ * struct module_hashes_failure - Why a module was not authenticated
+ * @reason: what failed, in words for the kernel log
+ * @order_line: the line of modules.order the module's proof is for (its
+ *	position plus one), or 0 when the trailer holds no proof to read it
+ *	from; the loader knows no module name yet, this identifies it
+ */
+struct module_hashes_failure {
+	const char *reason;
+	u64 order_line;
+};
+
 /* The verifier, in kernel/module/hashes.rs; see there for the contracts. */
-int module_hashes_verify(const u8 *module, size_t len, size_t *payload_len);
+int module_hashes_verify(const u8 *module, size_t len, size_t *payload_len,
+			 struct module_hashes_failure *failure);
 int module_hashes_verify_root(const struct module_hashes_root *root,
 			      const u8 *module, size_t len,
-			      size_t *payload_len);
+			      size_t *payload_len,
+			      struct module_hashes_failure *failure);
 
 #endif /* _LINUX_MODULE_HASHES_H */

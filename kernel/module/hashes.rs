@@ -19,7 +19,7 @@
 //! See `Documentation/admin-guide/module-hashes.rst`.
 
 use kernel::{
-    bindings,
+    bindings, c_str,
     error::{code, Error},
     ffi::c_int,
     prelude::*,
@@ -42,17 +42,21 @@ const _: () = assert!(core::mem::size_of::<bindings::module_hashes_root>() == RO
 const _: () = assert!(bindings::MODULE_HASHES_UNSEALED == proof::UNSEALED_LEVELS);
 
 // The C prototypes in `<linux/module_hashes.h>` and the definitions below agree.
-const _: [unsafe extern "C" fn(*const u8, usize, *mut usize) -> c_int; 2] =
+const _: [unsafe extern "C" fn(*const u8, usize, *mut usize, *mut Failure) -> c_int; 2] =
     [bindings::module_hashes_verify, module_hashes_verify];
 const _: [unsafe extern "C" fn(
     *const bindings::module_hashes_root,
     *const u8,
     usize,
     *mut usize,
+    *mut Failure,
 ) -> c_int; 2] = [
     bindings::module_hashes_verify_root,
     module_hashes_verify_root,
 ];
+
+/// `struct module_hashes_failure`: why a module was not authenticated.
+type Failure = bindings::module_hashes_failure;
 
 /// The kernel's SHA-256 for the proof core.
 struct KernelSha256(sha256::Sha256);
@@ -105,6 +109,26 @@ fn to_error(class: ErrorClass) -> Error {
     }
 }
 
+/// Says why `error` failed a module, for the kernel log: the loader prints
+/// it with the module's line in `modules.order` when it refuses the module.
+fn reason(error: proof::Error) -> &'static CStr {
+    match error {
+        proof::Error::NoTrailer => c_str!("it has no trailer"),
+        proof::Error::InfoTruncated => c_str!("its trailer is truncated"),
+        proof::Error::SigTooLong { .. } => c_str!("its trailer is longer than the module"),
+        proof::Error::WrongType {
+            id_type: proof::ID_PKCS7,
+        } => c_str!("it is signed, and this kernel checks no signatures"),
+        proof::Error::WrongType { .. } => c_str!("its trailer is neither a proof nor a signature"),
+        proof::Error::ReservedNonZero => c_str!("its trailer has reserved fields set"),
+        proof::Error::ProofLength { .. } => {
+            c_str!("its proof has the wrong length for this kernel's root (another build?)")
+        }
+        proof::Error::RootMismatch => c_str!("its proof does not lead to this kernel's root"),
+        proof::Error::Unsealed => c_str!("this kernel was not sealed and holds no root"),
+    }
+}
+
 /// Checks the Merkle proof appended to a module against the root sealed into
 /// vmlinux.
 ///
@@ -124,11 +148,14 @@ fn to_error(class: ErrorClass) -> Error {
 /// When the trailer could be split off the module (every result other than
 /// `-ENODATA` and `-EBADMSG`), the length of the module without its trailer
 /// is stored in `*payload_len`; otherwise `*payload_len` is left untouched.
+/// On failure `*failure` says why, and names the line of `modules.order` the
+/// proof is for when the trailer holds one; on success it is left untouched.
 ///
 /// * `module`: the module as passed to the loader, trailer and marker
 ///   included.
 /// * `len`: the length of `module` in bytes.
 /// * `payload_len`: where to store the length of the module without trailer.
+/// * `failure`: where to store why the module was not authenticated.
 ///
 /// # Safety
 ///
@@ -136,15 +163,17 @@ fn to_error(class: ErrorClass) -> Error {
 ///   `isize::MAX`, and those bytes must not be written until the function
 ///   returns.
 /// * `payload_len` must be valid for a write of a `usize` (`size_t`) and
-///   suitably aligned for it.
+///   suitably aligned for it; `failure` likewise for a
+///   `struct module_hashes_failure`.
 #[no_mangle]
 pub unsafe extern "C" fn module_hashes_verify(
     module: *const u8,
     len: usize,
     payload_len: *mut usize,
+    failure: *mut Failure,
 ) -> c_int {
     // SAFETY: the caller's guarantees are those of `verify_raw()`.
-    unsafe { verify_raw(&sealed_root(), module, len, payload_len) }
+    unsafe { verify_raw(&sealed_root(), module, len, payload_len, failure) }
 }
 
 /// Like [`module_hashes_verify`], against the root `*root` instead of the
@@ -160,6 +189,7 @@ pub unsafe extern "C" fn module_hashes_verify_root(
     module: *const u8,
     len: usize,
     payload_len: *mut usize,
+    failure: *mut Failure,
 ) -> c_int {
     if root.is_null() {
         return to_error(ErrorClass::Malformed).to_errno();
@@ -172,7 +202,7 @@ pub unsafe extern "C" fn module_hashes_verify_root(
         hash: root.hash,
     };
     // SAFETY: the caller's guarantees are those of `verify_raw()`.
-    unsafe { verify_raw(&root, module, len, payload_len) }
+    unsafe { verify_raw(&root, module, len, payload_len, failure) }
 }
 
 /// Checks `module` against `root`; the contract of [`module_hashes_verify`].
@@ -180,8 +210,14 @@ pub unsafe extern "C" fn module_hashes_verify_root(
 /// # Safety
 ///
 /// See [`module_hashes_verify`].
-unsafe fn verify_raw(root: &Root, module: *const u8, len: usize, payload_len: *mut usize) -> c_int {
-    if module.is_null() || payload_len.is_null() {
+unsafe fn verify_raw(
+    root: &Root,
+    module: *const u8,
+    len: usize,
+    payload_len: *mut usize,
+    failure: *mut Failure,
+) -> c_int {
+    if module.is_null() || payload_len.is_null() || failure.is_null() {
         return to_error(ErrorClass::Malformed).to_errno();
     }
     // SAFETY: `module` is not null and the caller guarantees that it is valid
@@ -189,19 +225,31 @@ unsafe fn verify_raw(root: &Root, module: *const u8, len: usize, payload_len: *m
     // call.
     let module = unsafe { core::slice::from_raw_parts(module, len) };
 
-    let trailer = match proof::split_trailer(module) {
-        Ok(trailer) => trailer,
-        Err(e) => return to_error(e.class()).to_errno(),
-    };
-    // SAFETY: `payload_len` is not null and the caller guarantees it is valid
-    // and aligned for a write of a `usize`.
-    unsafe { payload_len.write(trailer.payload.len()) };
-
-    match proof::verify_trailer::<KernelSha256>(&trailer, root) {
-        Ok(()) => 0,
-        Err(e) => {
-            pr_debug!("module not authenticated: {:?}\n", e);
-            to_error(e.class()).to_errno()
+    // A failed proof still says which module it is for: the loader knows no
+    // name yet.
+    let (error, proof) = match proof::split_trailer(module) {
+        Err(e) => (e, None),
+        Ok(trailer) => {
+            // SAFETY: `payload_len` is not null and the caller guarantees it
+            // is valid and aligned for a write of a `usize`.
+            unsafe { payload_len.write(trailer.payload.len()) };
+            match proof::verify_trailer::<KernelSha256>(&trailer, root) {
+                Ok(()) => return 0,
+                Err(e) if trailer.info.id_type == proof::ID_MERKLE => {
+                    (e, proof::Proof::parse_any(trailer.sig))
+                }
+                Err(e) => (e, None),
+            }
         }
-    }
+    };
+    let order_line = proof.map_or(0, |p| u64::from(p.pos) + 1);
+    // SAFETY: `failure` is not null and the caller guarantees it is valid and
+    // aligned for a write of a `struct module_hashes_failure`.
+    unsafe {
+        failure.write(Failure {
+            reason: reason(error).as_char_ptr(),
+            order_line,
+        })
+    };
+    to_error(error.class()).to_errno()
 }

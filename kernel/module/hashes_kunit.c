@@ -14,6 +14,7 @@
 #include <linux/module_signature.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/unaligned.h>
 
 struct kunit_vector {
 	const char *name;
@@ -32,8 +33,10 @@ struct kunit_vector {
 static int verify(const struct module_hashes_root *root, const u8 *module,
 		  size_t len, size_t *plen)
 {
+	struct module_hashes_failure why;
+
 	*plen = (size_t)-1;
-	return module_hashes_verify_root(root, module, len, plen);
+	return module_hashes_verify_root(root, module, len, plen, &why);
 }
 
 /* A copy of @v in test-managed memory that a test may change. */
@@ -205,6 +208,7 @@ static void wrong_lengths_refused(struct kunit *test)
 	const u8 *sig = v->module + v->payload_len;
 	u8 *buf = kunit_kzalloc(test, v->len + HASH_LEN, GFP_KERNEL);
 	u8 *long_sig = kunit_kzalloc(test, sig_len + HASH_LEN, GFP_KERNEL);
+	struct module_hashes_failure why;
 	size_t len, plen;
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, buf);
@@ -252,12 +256,14 @@ static void wrong_lengths_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, plen, 1);
 
 	/* NULL pointers are refused, not dereferenced. */
-	KUNIT_EXPECT_EQ(test, module_hashes_verify_root(&kunit_root, NULL, 0, &plen),
-			-EBADMSG);
+	KUNIT_EXPECT_EQ(test, module_hashes_verify_root(&kunit_root, NULL, 0, &plen,
+							&why), -EBADMSG);
 	KUNIT_EXPECT_EQ(test, module_hashes_verify_root(&kunit_root, v->module,
-							v->len, NULL), -EBADMSG);
+							v->len, NULL, &why), -EBADMSG);
 	KUNIT_EXPECT_EQ(test, module_hashes_verify_root(NULL, v->module, v->len,
-							&plen), -EBADMSG);
+							&plen, &why), -EBADMSG);
+	KUNIT_EXPECT_EQ(test, module_hashes_verify_root(&kunit_root, v->module,
+							v->len, &plen, NULL), -EBADMSG);
 }
 
 /* Proofs and roots that belong to something else. */
@@ -297,11 +303,85 @@ static void other_tree_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, verify(&root, a->module, a->len, &plen), -ENOKEY);
 }
 
+/*
+ * Checks that verifying @module against @root fails with @err, and that
+ * the failure names @reason and the line of modules.order @line.
+ */
+static void expect_failure(struct kunit *test,
+			   const struct module_hashes_root *root,
+			   const u8 *module, size_t len, int err,
+			   const char *reason, u64 line)
+{
+	struct module_hashes_failure why = { .reason = NULL, .order_line = ~0ULL };
+	size_t plen;
+
+	KUNIT_EXPECT_EQ(test, module_hashes_verify_root(root, module, len,
+							&plen, &why), err);
+	KUNIT_EXPECT_STREQ(test, why.reason ? why.reason : "(none)", reason);
+	KUNIT_EXPECT_EQ(test, why.order_line, line);
+}
+
+/* A refusal says why, and which module of modules.order it was for. */
+static void failure_explained(struct kunit *test)
+{
+	const struct kunit_vector *v = &kunit_vectors[1];
+	size_t info = v->len - MARKER_LEN - INFO_LEN;
+	size_t sig_len = info - v->payload_len;
+	u64 line = get_unaligned_be32(v->module + v->payload_len) + 1ULL;
+	struct module_hashes_root root = kunit_root;
+	struct module_hashes_failure why = { .reason = "unchanged" };
+	u8 *buf = copy_of(test, v);
+	size_t plen;
+
+	/* Success leaves it alone. */
+	KUNIT_EXPECT_EQ(test, module_hashes_verify_root(&kunit_root, buf, v->len,
+							&plen, &why), 0);
+	KUNIT_EXPECT_STREQ(test, why.reason, "unchanged");
+
+	buf[0] ^= 1;
+	expect_failure(test, &kunit_root, buf, v->len, -ENOKEY,
+		       "its proof does not lead to this kernel's root", line);
+	buf[0] ^= 1;
+
+	root.levels = kunit_root.levels + 1;
+	expect_failure(test, &root, buf, v->len, -ENOPKG,
+		       "its proof has the wrong length for this kernel's root (another build?)",
+		       line);
+	root.levels = MODULE_HASHES_UNSEALED;
+	expect_failure(test, &root, buf, v->len, -ENOKEY,
+		       "this kernel was not sealed and holds no root", line);
+
+	buf[info + 1] = 1;	/* hash */
+	expect_failure(test, &kunit_root, buf, v->len, -EBADMSG,
+		       "its trailer has reserved fields set", line);
+	buf[info + 1] = 0;
+
+	/* No proof to read a position from. */
+	buf[info + 2] = 2;	/* PKCS#7 */
+	expect_failure(test, &kunit_root, buf, v->len, -ENOPKG,
+		       "it is signed, and this kernel checks no signatures", 0);
+	buf[info + 2] = 7;
+	expect_failure(test, &kunit_root, buf, v->len, -ENOPKG,
+		       "its trailer is neither a proof nor a signature", 0);
+	buf[info + 2] = MODULE_SIGNATURE_TYPE_MERKLE;
+
+	put_unaligned_be32(info, buf + info + 8);	/* sig_len */
+	expect_failure(test, &kunit_root, buf, v->len, -EBADMSG,
+		       "its trailer is longer than the module", 0);
+	put_unaligned_be32(sig_len, buf + info + 8);
+	expect_failure(test, &kunit_root, buf + info + 1,
+		       INFO_LEN - 1 + MARKER_LEN, -EBADMSG,
+		       "its trailer is truncated", 0);
+	expect_failure(test, &kunit_root, buf, v->len - 1, -ENODATA,
+		       "it has no trailer", 0);
+}
+
 static struct kunit_case module_hashes_cases[] = {
 	KUNIT_CASE_PARAM(known_vector_verifies, vector_gen_params),
 	KUNIT_CASE_PARAM(bit_flip_refused, region_gen_params),
 	KUNIT_CASE(wrong_lengths_refused),
 	KUNIT_CASE(other_tree_refused),
+	KUNIT_CASE(failure_explained),
 	{}
 };
 

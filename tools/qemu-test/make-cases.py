@@ -274,11 +274,48 @@ def main():
             return refused[mode]
         return "ENOEXEC" if cls == "unloadable" else "ok"
 
+    # What the kernel says when it refuses a module for its trailer: the
+    # line of modules.order the proof is for (romfs's) and the reason.
+    order_line = pos + 1
+    named = f"Loading of the module on line {order_line} of modules.order is rejected: "
+    unnamed = "Loading of module is rejected: "
+    rust_line = struct.unpack(">I", rust_sig[:4])[0] + 1
+    explained = [
+        ("flipped-byte", named + "its proof does not lead to this kernel's root"),
+        ("rust-flipped-byte", f"Loading of the module on line {rust_line} of modules.order is rejected: "
+         "its proof does not lead to this kernel's root"),
+        ("proof-one-hash-short", named + "its proof has the wrong length for this kernel's root (another build?)"),
+        ("algo-nonzero", named + "its trailer has reserved fields set"),
+        ("sig-len-max", unnamed + "its trailer is longer than the module"),
+        ("marker-after-info-only", unnamed + "its trailer is truncated"),
+        ("id-type-7", unnamed + "its trailer is neither a proof nor a signature"),
+        ("trailer-removed", "Loading of module without proof or signature is rejected"),
+    ]
+    if a.sign_file and not sig_kernel:
+        explained.append(("pkcs7-signature", unnamed + "it is signed, and this kernel checks no signatures"))
+
+    def order_entry(name):
+        """The line of the installed modules.order that names module name."""
+        entry = os.path.relpath(paths[name], a.moddir)
+        return entry[: entry.index(".ko") + 3]
+
+    def explains(message, said=True):
+        """Lines that check the kernel log since the last dmesg -c."""
+        return [f'sh {0 if said else 1} dmesg | grep -qF "{message}"']
+
+    def names_modules():
+        """The lines the messages name hold the modules the proofs are for."""
+        return [f"sh 0 [ $(sed -n {line}p /lib/modules/*/modules.order) = {order_entry(name)} ]"
+                for name, line in (("romfs", order_line), ("rust_minimal", rust_line))]
+
     cases = os.path.join(a.out, "cases")
     os.makedirs(cases, exist_ok=True)
     for mode in a.modes.split(","):
         if mode == "unsealed":
             lines = ["# mode unsealed: the kernel holds the placeholder root"]
+            lines.append("sh 0 dmesg -c >/dev/null")
+            lines.append(f"load - EKEYREJECTED {good['romfs']} romfs, valid proof, unsealed kernel: explained")
+            lines += explains(named + "this kernel was not sealed and holds no root")
             for name, path in good.items():
                 lines.append(f"load EKEYREJECTED EKEYREJECTED {path} in-tree module {name}, valid proof, unsealed kernel")
             lines.append("sh 0 grep -qx 4294967295 /sys/kernel/module_hashes/levels")
@@ -304,6 +341,18 @@ def main():
             lines.append(f"load EKEYREJECTED EKEYREJECTED {path} {a.revoked}, valid proof, revoked by its hash")
             lines.append(f"sh 0 dmesg | grep -q 'Module hash {digest} is blacklisted'")
         lines.append("taint 0 loading modules with proofs does not taint")
+        if mode != "lockdown":
+            # One load of the first of each failure, so that rate limiting
+            # (ten messages in five seconds) hides none: a refusal says
+            # which module and why; one that loads says nothing.
+            by_name = {name: (path, cls) for name, path, cls in bad_paths}
+            lines += names_modules()
+            for name, message in explained:
+                path, cls = by_name[name]
+                want = expected(mode, cls)
+                lines.append("sh 0 dmesg -c >/dev/null")
+                lines.append(f"load - {want} {path} {name} ({cls}): explained")
+                lines += explains(message, said=want in ("EKEYREJECTED", "EBADMSG"))
         if a.sealed_root:
             levels, digest = a.sealed_root.split(":")
             sysfs = "/sys/kernel/module_hashes"
