@@ -10,13 +10,14 @@ OUT := $(TOP)/build/out
 KERNEL ?= 7.3
 export KERNEL
 
-.PHONY: all deps tool series check-series kernel run test test-host test-extended bench bench-tool bench-build fuzz reproducible sizes clean help
+.PHONY: all deps tool kmod-check series check-series kernel run test test-host test-extended bench bench-tool bench-build fuzz reproducible sizes clean help
 
 all: help
 
 help:
 	@echo "make deps          install the toolchain (Debian packages, bindgen)"
 	@echo "make tool          build the module-hashes tool (cargo, release)"
+	@echo "make kmod-check    modinfo with patches/kmod/ on Debian's kmod 34 (archive needed once)"
 	@echo "make series        export the patch series of KERNEL to build/series/KERNEL/ (git am-able)"
 	@echo "make check-series  git am the series patch by patch, checkpatch and build each (15-20 min)"
 	@echo "make kernel        build the default kernel into build/out/ (KERNEL=7.3 or 6.12)"
@@ -37,6 +38,9 @@ deps:
 
 tool:
 	cargo build --release --manifest-path tools/module-hashes/Cargo.toml
+
+kmod-check:
+	tools/kmod-check.sh
 
 series: deps
 	tools/make-series.sh $(KERNEL)

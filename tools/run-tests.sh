@@ -56,7 +56,7 @@ ref=$cargo_dir/reference/merkle_ref.py
 
 layers=("$@")
 # "extended" runs only when asked for (make test-extended).
-for layer in host reference kernel extended; do
+for layer in host reference kernel kmod extended; do
 	if [ ${#layers[@]} -eq 0 ]; then
 		[ $layer != extended ] || continue
 	else
@@ -74,6 +74,11 @@ for layer in host reference kernel extended; do
 		run_layer python-vectors python3 "$ref" check "$cargo_dir/vectors"
 		# The KUnit suite's header is generated from those vectors.
 		run_layer kunit-vectors python3 "$cargo_dir/reference/kunit_vectors.py" --check
+		;;
+	kmod)
+		# modinfo with patches/kmod/ on Debian's kmod, over stand-in
+		# modules and those the "kernel" layer built.
+		run_layer kmod-check "$top/tools/kmod-check.sh"
 		;;
 	kernel)
 		if [ -x "$top/tools/qemu-suite.sh" ]; then
