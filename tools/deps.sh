@@ -10,7 +10,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 packages=(linux-source-6.12 rustc-web rust-web-src rust-web-clippy clang lld llvm
 	libclang-dev flex bison bc libelf-dev libssl-dev cpio kmod busybox-static
 	qemu-system-x86 xz-utils zstd python3 python3-docutils openssl procps mmdebstrap
-	gawk)
+	gawk ovmf sbsigntool)
 # The bindgen the kernel's Rust support is built with (crates.io).
 bindgen_version=0.73.0
 
@@ -27,6 +27,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
 		"${missing[@]}" >/dev/null
 fi
+
+# virt-fw-vars, for the Secure Boot boots: bookworm has it only in
+# bookworm-backports.
+# shellcheck source=tools/qemu-test/secureboot.sh
+. "$top/tools/qemu-test/secureboot.sh"
+sb_install_virt_firmware || { echo "deps: cannot install python3-virt-firmware" >&2; exit 1; }
 
 bindgen=$(command -v bindgen || true)
 if [ -z "$bindgen" ] || ! "$bindgen" --version | grep -q " $bindgen_version\$"; then

@@ -15,6 +15,9 @@
 #   hashes       hashes only, the default configuration; build/out/
 #   hashes LLVM  the same built with LLVM=1; one enforcing boot;
 #                build/out-llvm/
+#   hashes+ima   hashes with EFI and IMA, booted by OVMF with Secure Boot
+#                (tools/qemu-test/secureboot.sh): IMA's architecture
+#                policy; build/out-ima/
 #   hashes 6.12  Linux 6.12 (LLVM=1), the slice kept for the LTS base: one
 #                enforcing boot, with a module revoked by Debian's blacklist
 #                of hashes; build/out-6.12/
@@ -44,13 +47,13 @@ build() {
 . "$top/tools/qemu-test/lib.sh"
 prepare_host_tools || exit 1
 
-# boot CONFIG OUTDIR MODE CMDLINE...: one boot; checks modtest's results
-# and the kernel log.
+# boot CONFIG OUTDIR MODE CMDLINE...: one boot (by $booter, default
+# boot_qemu); checks modtest's results and the kernel log.
 boot() {
 	local config=$1 out=$2 mode=$3 log=$work/boot-$1-$3.log
 	shift 3
 	local start=$SECONDS
-	boot_qemu "$config" "$out" "$mode" "$log" "$@"
+	${booter:-boot_qemu} "$config" "$out" "$mode" "$log" "$@"
 	local name="$config/$mode"
 	echo "# boot $name: $((SECONDS - start)) s, log ${log#"$top"/}"
 	# modtest's own TAP lines, renumbered into this stream.
@@ -195,6 +198,30 @@ fi
 if LLVM=1 build hashes "$top/build/out-llvm" hashes-llvm; then
 	if make_initramfs hashes-llvm "$top/build/out-llvm" enforce "${sign[@]}" "${other[@]}"; then
 		boot hashes-llvm "$top/build/out-llvm" enforce module.sig_enforce=1
+	fi
+fi
+
+# IMA's architecture policy, which a kernel gets only when UEFI firmware
+# started it with Secure Boot: the hashes kernel with EFI and IMA (with its
+# appraisal of appended signatures), signed with the test firmware's key,
+# one boot.
+. "$top/tools/qemu-test/secureboot.sh"
+# boot_secure: boot_qemu's arguments; signs OUTDIR/bzImage and boots it.
+boot_secure() {
+	local name=$1 out=$2 mode=$3 log=$4
+	shift 4
+	sb_sign "$out/bzImage" "$qemu_work/bzImage-$name.signed" &&
+		sb_boot "$qemu_work/bzImage-$name.signed" "$qemu_work/initramfs-$name.cpio" \
+			"$log" "modtest.mode=$mode" "$@"
+}
+ima_out=$top/build/out-ima
+if build hashes+ima "$ima_out"; then
+	sb_prepare
+	ok $? "Secure Boot firmware with the test keys enrolled (build/secureboot/)"
+	if make_initramfs hashes-ima "$ima_out" ima "${sign[@]}"; then
+		sb_check_enforced "$ima_out/bzImage" "$qemu_work/initramfs-hashes-ima.cpio"
+		ok $? "the firmware refuses the kernel unsigned and signed with an untrusted key"
+		booter=boot_secure boot hashes-ima "$ima_out" ima
 	fi
 fi
 

@@ -12,6 +12,9 @@ per boot mode with the exact result module signing's policy demands:
   sig       hashes plus MODULE_SIG, enforced: signed out-of-tree modules load
   unsealed  module.sig_enforce=1 on the image as linked, before SEAL: the
             placeholder root accepts no proof, so every module is refused
+  ima       booted by UEFI firmware with Secure Boot: IMA's architecture
+            policy enforces module authentication and, with proofs, leaves
+            modules to it
 
 Malformed trailers give EBADMSG in every mode. Every variant is made here,
 from the build's own modules, by rewriting trailers; nothing is hand-made.
@@ -321,6 +324,31 @@ def main():
             lines.append("sh 0 grep -qx 4294967295 /sys/kernel/module_hashes/levels")
             lines.append("taint 0 nothing was loaded")
             with open(os.path.join(cases, "unsealed.txt"), "w") as f:
+                f.write("\n".join(lines) + "\n")
+            continue
+        if mode == "ima":
+            policy = "/sys/kernel/security/ima/policy"
+            by_name = {name: path for name, path, _ in bad_paths}
+            lines = ["# mode ima: Secure Boot, IMA's architecture policy",
+                     "sh 0 mount -t securityfs securityfs /sys/kernel/security",
+                     "sh 0 dmesg | grep -q 'secureboot: Secure boot enabled'",
+                     # The policy turned enforcement on, measures modules
+                     # and, the kernel authenticating them, appraises none.
+                     "sh 0 grep -qx Y /sys/module/module/parameters/sig_enforce",
+                     f"sh 0 grep -q '^measure func=MODULE_CHECK' {policy}",
+                     f"sh 1 grep -q '^appraise func=MODULE_CHECK' {policy}"]
+            for name, path in good.items():
+                lines.append(f"load ok ok {path} in-tree module {name} with its proof, IMA arch policy")
+            lines.append("sh 0 modprobe omfs && modprobe -r omfs && modprobe -r crc_itu_t")
+            lines.append(f"load EKEYREJECTED EKEYREJECTED {by_name['flipped-byte']} flipped-byte, enforced by the arch policy")
+            lines.append("taint 0 nothing unauthenticated was loaded")
+            # A rule of one's own that appraises modules by IMA signature
+            # or appended PKCS#7 signature: a proof is neither, so IMA
+            # refuses the module (finit_module only: IMA sees files).
+            lines.append(f"sh 0 echo 'appraise func=MODULE_CHECK appraise_type=imasig|modsig' > {policy}")
+            lines.append(f"load - EACCES {good['romfs']} romfs with its proof, under an IMA appraisal rule")
+            lines.append(f"sh 0 grep -q '^appraise func=MODULE_CHECK' {policy}")
+            with open(os.path.join(cases, "ima.txt"), "w") as f:
                 f.write("\n".join(lines) + "\n")
             continue
         lines = [f"# mode {mode}: root has {levels} levels"]

@@ -67,7 +67,7 @@ static const struct {
 	{ "ENODATA", ENODATA }, { "ENOEXEC", ENOEXEC }, { "EEXIST", EEXIST },
 	{ "EINVAL", EINVAL }, { "ENOENT", ENOENT }, { "EFAULT", EFAULT },
 	{ "EKEYEXPIRED", EKEYEXPIRED }, { "ENOMEM", ENOMEM },
-	{ "EOPNOTSUPP", EOPNOTSUPP },
+	{ "EOPNOTSUPP", EOPNOTSUPP }, { "EACCES", EACCES },
 };
 
 static const char *errno_name(int e)
