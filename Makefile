@@ -10,7 +10,7 @@ OUT := $(TOP)/build/out
 KERNEL ?= 7.3
 export KERNEL
 
-.PHONY: all deps tool kmod-check series check-series kernel run test test-host test-extended bench bench-tool bench-build fuzz reproducible sizes clean help
+.PHONY: all deps tool kmod-check debian debian-run series check-series kernel run test test-host test-extended bench bench-tool bench-build fuzz reproducible sizes clean help
 
 all: help
 
@@ -18,6 +18,8 @@ help:
 	@echo "make deps          install the toolchain (Debian packages, bindgen)"
 	@echo "make tool          build the module-hashes tool (cargo, release)"
 	@echo "make kmod-check    modinfo with patches/kmod/ on Debian's kmod 34 (archive needed once)"
+	@echo "make debian        build the Debian guest's kernel with make bindeb-pkg into build/debian/out/ (7.3)"
+	@echo "make debian-run    boot the Debian trixie guest with those packages installed by dpkg, run its checks"
 	@echo "make series        export the patch series of KERNEL to build/series/KERNEL/ (git am-able)"
 	@echo "make check-series  git am the series patch by patch, checkpatch and build each (15-20 min)"
 	@echo "make kernel        build the default kernel into build/out/ (KERNEL=7.3 or 6.12)"
@@ -41,6 +43,14 @@ tool:
 
 kmod-check:
 	tools/kmod-check.sh
+
+# The Debian guest's kernel: the default configuration with what Debian's
+# userspace needs and the guest's drivers as modules, packaged by kbuild.
+debian: deps
+	KERNEL=7.3 PACKAGE=deb tools/build-kernel.sh hashes+debian $(TOP)/build/debian/out
+
+debian-run: deps
+	tools/debian/run.sh $(TOP)/build/debian/out
 
 series: deps
 	tools/make-series.sh $(KERNEL)

@@ -22,6 +22,10 @@
 #      scripts/kconfig/merge_config.sh; redone when a fragment changes;
 #   4. make -j3, then modules_install.
 #
+# With PACKAGE=deb, step 4 is `make bindeb-pkg` instead (it builds and
+# packages, installing the modules as builddeb does), and OUTDIR gets the
+# .deb files with their .buildinfo and .changes.
+#
 # Environment: KERNEL, LLVM, JOBS (default 3), KERNEL_TARBALL, KERNEL_SRC (the
 # source tree, default build/src/linux-source-KERNEL; with GRAFT=no it is
 # built as it is, and options it lacks are reported only), KERNEL_OBJ (the O=
@@ -56,6 +60,9 @@ done
 
 src=${KERNEL_SRC:-$build/src/linux-source-$kernel}
 obj=${KERNEL_OBJ:-$build/obj-$kernel-$name${LLVM:+-llvm}}
+# dpkg-buildpackage writes the packages beside the O= directory: give the
+# package build a directory of its own.
+[ "${PACKAGE:-}" != deb ] || obj=${KERNEL_OBJ:-$build/deb/obj-$kernel-$name${LLVM:+-llvm}}
 jobs=${JOBS:-3}
 
 # shellcheck source=tools/kmake.sh
@@ -110,6 +117,17 @@ if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.config-fragments" 2>/dev/null)" !=
 fi
 
 # 4. Build and install.
+if [ "${PACKAGE:-}" = deb ]; then
+	say "building and packaging $name for $kernel in $obj (make -j$jobs bindeb-pkg)"
+	pkgdir=$(dirname "$obj")
+	rm -f "$pkgdir"/*.deb "$pkgdir"/*.buildinfo "$pkgdir"/*.changes
+	kmake "${make_args[@]}" -j"$jobs" bindeb-pkg
+	rm -rf "$out"
+	mkdir -p "$out"
+	mv "$pkgdir"/*.deb "$pkgdir"/*.buildinfo "$pkgdir"/*.changes "$out/"
+	say "done: $out: $(cd "$out" && ls *.deb | paste -sd' ')"
+	exit 0
+fi
 say "building $name for $kernel in $obj (make -j$jobs${LLVM:+ LLVM=$LLVM})"
 start=$(date +%s.%N)
 kmake "${make_args[@]}" -j"$jobs"

@@ -21,10 +21,12 @@ set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 root=${BUILDROOT:-$top/build/root-7.3}
-# Debian's kernel toolchain for 7.3, and the kernel source.
+# Debian's kernel toolchain for 7.3, the kernel source, and what `make
+# bindeb-pkg` runs (dpkg-buildpackage, debhelper).
 packages=gcc,make,bc,bison,flex,libelf-dev,libssl-dev,rustc,rust-src,rust-clippy
 packages+=,bindgen,libclang-dev,clang,lld,llvm,dwarves,libdw-dev,python3,cpio
-packages+=,kmod,xz-utils,zstd,gzip,rsync,git,ca-certificates,dpkg-dev
+packages+=,kmod,xz-utils,zstd,gzip,rsync,git,ca-certificates,dpkg-dev,debhelper
+packages+=,build-essential
 packages+=,linux-source-7.3
 # Where the root records the list it was made with or brought up to.
 stamp=.module-hashes-packages
