@@ -14,15 +14,24 @@
 #                build/out-hashes-sig/
 #   hashes       hashes only, the default configuration; build/out/
 #   hashes LLVM  the same built with LLVM=1; one enforcing boot;
-#                build/out-llvm/
+#                build/out-llvm/ (part "llvm" only)
 #   hashes+ima   hashes with EFI and IMA, booted by OVMF with Secure Boot
 #                (tools/qemu-test/secureboot.sh): IMA's architecture
 #                policy; build/out-ima/
 #   hashes 6.12  Linux 6.12 (LLVM=1), the slice kept for the LTS base: one
 #                enforcing boot, with a module revoked by Debian's blacklist
 #                of hashes; build/out-6.12/
+#
+# Usage: qemu-suite.sh [main|llvm]. "main" (make test) is everything but the
+# clang build; "llvm" (make test-extended) builds hashes-sig (its key signs
+# the PKCS#7 cases) and then only the clang kernel, with its boot.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
+part=${1:-main}
+case $part in
+main | llvm) ;;
+*) echo "usage: $0 [main|llvm]" >&2; exit 2 ;;
+esac
 work=$top/build/qemu
 mkdir -p "$work"
 
@@ -154,7 +163,7 @@ sign=(--sign-file "$(sign_file_wrapper "$sig_obj")" --key "$sig_obj/certs/signin
 	--cert "$sig_obj/certs/signing_key.x509")
 # The MODULE_SIG build first: its sign-file and key also make the PKCS#7
 # module that the hashes-only kernel must not accept as authenticated.
-if build hashes-sig+distro "$sig_out"; then
+if build hashes-sig+distro "$sig_out" && [ "$part" = main ]; then
 	oot=$(oot_module "$sig_obj")
 	ok $? "an out-of-tree module builds against hashes-sig and is signed with sign-file"
 	# Its modules carry DWARF, so every load hashes ten times as many
@@ -182,6 +191,16 @@ kbuild_checks() {
 }
 
 other=(--other-moddir "$(echo "$sig_out"/modules/lib/modules/*)")
+# The same configuration built with clang: one enforcing boot.
+if [ "$part" = llvm ]; then
+	if LLVM=1 build hashes "$top/build/out-llvm" hashes-llvm &&
+		make_initramfs hashes-llvm "$top/build/out-llvm" enforce "${sign[@]}" "${other[@]}"; then
+		boot hashes-llvm "$top/build/out-llvm" enforce module.sig_enforce=1
+	fi
+	tap_summary
+	exit
+fi
+
 if build hashes "$top/build/out"; then
 	kbuild_checks "$top/build/obj-7.3-hashes"
 	if make_initramfs hashes "$top/build/out" off,enforce,lockdown,unsealed "${sign[@]}" "${other[@]}"; then
@@ -194,12 +213,6 @@ if build hashes "$top/build/out"; then
 	fi
 fi
 
-# The same configuration built with clang: one enforcing boot.
-if LLVM=1 build hashes "$top/build/out-llvm" hashes-llvm; then
-	if make_initramfs hashes-llvm "$top/build/out-llvm" enforce "${sign[@]}" "${other[@]}"; then
-		boot hashes-llvm "$top/build/out-llvm" enforce module.sig_enforce=1
-	fi
-fi
 
 # IMA's architecture policy, which a kernel gets only when UEFI firmware
 # started it with Secure Boot: the hashes kernel with EFI and IMA (with its

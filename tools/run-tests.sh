@@ -56,7 +56,7 @@ ref=$cargo_dir/reference/merkle_ref.py
 
 layers=("$@")
 # "extended" runs only when asked for (make test-extended).
-for layer in host reference kernel kmod extended; do
+for layer in host reference kernel kmod debian extended; do
 	if [ ${#layers[@]} -eq 0 ]; then
 		[ $layer != extended ] || continue
 	else
@@ -80,6 +80,14 @@ for layer in host reference kernel kmod extended; do
 		# modules and those the "kernel" layer built.
 		run_layer kmod-check "$top/tools/kmod-check.sh"
 		;;
+	debian)
+		# make debian (bindeb-pkg), the packages checked against their
+		# own vmlinuz, then make debian-run: Debian's guest with them.
+		run_layer debian-build env KERNEL=7.3 PACKAGE=deb \
+			"$top/tools/build-kernel.sh" hashes+debian "$top/build/debian/out"
+		run_layer debian-debs "$top/tools/debian/verify-debs.sh" "$top/build/debian/out"
+		run_layer debian-guest "$top/tools/debian/run.sh" "$top/build/debian/out"
+		;;
 	kernel)
 		if [ -x "$top/tools/qemu-suite.sh" ]; then
 			run_layer qemu-suite "$top/tools/qemu-suite.sh"
@@ -89,6 +97,8 @@ for layer in host reference kernel kmod extended; do
 		# Two builds of the default configuration of 7.3 in different
 		# directories, compared byte for byte.
 		run_layer reproducible-7.3 env KERNEL=7.3 "$top/tools/reproducible.sh" hashes
+		# The default configuration built with clang, and its boot.
+		run_layer qemu-suite-llvm "$top/tools/qemu-suite.sh" llvm
 		;;
 	esac
 done
