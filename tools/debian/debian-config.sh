@@ -192,27 +192,17 @@ mkdir -p "$out/downloads"
 
 # --- Debian's configuration (cached) ---------------------------------------
 
-apt_opts=()
 apt_ready=no
 # Private apt state in $out/apt for trixie-backports: the package lists of
 # that suite only, the host's sources and state untouched.
 apt_setup() {
 	[ "$apt_ready" = yes ] && return 0
-	local archive apt=$out/apt
+	local archive
 	archive=$(debian_archive)
 	if ! curl -fsS --max-time 30 -o /dev/null "$archive/dists/trixie-backports/InRelease" 2>/dev/null; then
 		die "cannot fetch $archive/dists/trixie-backports/InRelease (no network, or the archive has no trixie-backports); nothing was changed"
 	fi
-	mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial"
-	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $archive trixie-backports main" >"$apt/sources.list"
-	: >"$apt/status"
-	apt_opts=(-o Dir::Etc::sourcelist="$apt/sources.list" -o Dir::Etc::sourceparts=-
-		-o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt/cache"
-		-o Dir::State::status="$apt/status" -o APT::Architecture=amd64
-		-o Acquire::http::Timeout=30 -o Acquire::Retries=1 -o Debug::NoLocking=1
-		-o APT::Sandbox::User=root)
-	timeout 300 apt-get "${apt_opts[@]}" -qq --error-on=any update >"$apt/update.log" 2>&1 ||
-		die "apt-get update for trixie-backports from $archive failed or timed out (log: $apt/update.log)"
+	private_apt "$out/apt" trixie-backports || exit 1
 	apt_ready=yes
 }
 

@@ -19,23 +19,14 @@ dir=${1:-$work/debian-kernel}
 die() { echo "debian-kernel: error: $*" >&2; exit 1; }
 
 archive=$(debian_archive)
-apt=$work/apt
-mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$dir"
-echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $archive trixie main" >"$apt/sources.list"
-: >"$apt/status"
-opts=(-o Dir::Etc::sourcelist="$apt/sources.list" -o Dir::Etc::sourceparts=-
-	-o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt/cache"
-	-o Dir::State::status="$apt/status" -o APT::Architecture=amd64
-	-o Acquire::http::Timeout=30 -o Acquire::Retries=1 -o Debug::NoLocking=1
-	-o APT::Sandbox::User=root)
-timeout 300 apt-get "${opts[@]}" -qq --error-on=any update >"$apt/update.log" 2>&1 ||
-	die "apt-get update for trixie from $archive failed (no network? log: $apt/update.log)"
-pkg=$(apt-cache "${opts[@]}" depends linux-image-amd64 2>/dev/null |
+mkdir -p "$dir"
+private_apt "$work/apt" trixie || exit 1
+pkg=$(apt-cache "${apt_opts[@]}" depends linux-image-amd64 2>/dev/null |
 	sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1) || true
 [ -n "$pkg" ] || die "linux-image-amd64 names no linux-image package"
 if ! ls "$dir/${pkg}"_*.deb >/dev/null 2>&1; then
 	rm -f "$dir"/linux-image-*.deb
-	(cd "$dir" && timeout 600 apt-get "${opts[@]}" -qq download "$pkg") ||
+	(cd "$dir" && timeout 600 apt-get "${apt_opts[@]}" -qq download "$pkg") ||
 		die "could not download $pkg from $archive"
 fi
 echo "$dir"
