@@ -33,19 +33,8 @@ stamp=.module-hashes-packages
 
 die() { echo "buildroot: error: $*" >&2; exit 1; }
 
-# The Debian archive the host's apt sources use (deb822 or one-line format).
-debian_archive() {
-	local uri
-	uri=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '
-		/^URIs:/ { uris = $2 }
-		/^Suites:/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+$/) suite = $i }
-		/^$/ { if (uris ~ /\/debian\/?$/ && suite != "") { print uris; exit } uris = ""; suite = "" }
-		END { if (uris ~ /\/debian\/?$/ && suite != "") print uris }' | head -n 1)
-	[ -n "$uri" ] || uri=$(sed -n 's|^deb \(\[[^]]*\] \)\?\([^ ]*/debian/\?\) [a-z]* .*|\2|p' \
-		/etc/apt/sources.list 2>/dev/null | head -n 1)
-	[ -n "$uri" ] || die "no Debian archive in /etc/apt/sources.list{,.d}: add one, or set BUILDROOT to an existing trixie root"
-	echo "${uri%/}"
-}
+# shellcheck source=tools/debian-archive.sh
+. "$top/tools/debian-archive.sh"
 
 create() {
 	if [ -x "$root/usr/bin/rustc" ] && [ -f "$root/usr/src/linux-source-7.3.tar.xz" ]; then
@@ -62,7 +51,7 @@ create() {
 	fi
 	command -v mmdebstrap >/dev/null || die "mmdebstrap missing: run 'make deps' (apt-get install mmdebstrap)"
 	local archive tmp=$root.tmp log
-	archive=${DEBIAN_ARCHIVE:-$(debian_archive)}
+	archive=$(debian_archive) || die "no archive to make the build root from; or set BUILDROOT to an existing trixie root"
 	echo "buildroot: making $root from $archive (trixie, trixie-backports)"
 	mkdir -p "$(dirname "$root")"
 	rm -rf "$tmp"

@@ -30,6 +30,8 @@ set -u -o pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=tools/tap.sh
 . "$top/tools/tap.sh"
+# shellcheck source=tools/debian-archive.sh
+. "$top/tools/debian-archive.sh"
 
 kmod_upstream=34.2
 # Debian's kmod_34.2.orig.tar.xz, which the patch is made against.
@@ -94,29 +96,6 @@ install_packages "${build_deps[@]}" ||
 
 # --- source -----------------------------------------------------------------
 
-# The Debian archive the host's apt sources name (not debian-security).
-archive_uri() {
-	local f uri
-
-	if [ -n "${KMOD_ARCHIVE:-}" ]; then
-		echo "${KMOD_ARCHIVE%/}"
-		return 0
-	fi
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
-		/etc/apt/sources.list.d/*.sources; do
-		[ -r "$f" ] || continue
-		uri=$(sed -nE \
-			-e 's/^[[:space:]]*deb(-src)?[[:space:]]+(\[[^]]*\][[:space:]]+)?([^[:space:]]+).*/\3/p' \
-			-e 's/^[[:space:]]*URIs:[[:space:]]*//p' "$f" |
-			tr -s '[:blank:]' '\n' | grep -E '/debian/?$' | head -n 1)
-		if [ -n "$uri" ]; then
-			echo "${uri%/}"
-			return 0
-		fi
-	done
-	return 1
-}
-
 # Checks that FILE has SHA256.
 sha256_is() {
 	[ -f "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]
@@ -138,8 +117,8 @@ fetch_source() {
 		fi
 	fi
 
-	archive=$(archive_uri) ||
-		die "no Debian archive in /etc/apt/sources.list*; set KMOD_ARCHIVE"
+	archive=$(DEBIAN_ARCHIVE=${KMOD_ARCHIVE:-${DEBIAN_ARCHIVE:-}} debian_archive) ||
+		die "no Debian archive to fetch kmod from; set KMOD_ARCHIVE"
 	aptdir=$cache/apt
 	rm -rf "$aptdir"
 	mkdir -p "$aptdir/lists/partial" "$aptdir/cache/archives/partial" "$aptdir/parts"

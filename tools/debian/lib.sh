@@ -4,23 +4,8 @@
 
 work=${DEBIAN_WORK:-$top/build/debian}
 
-# debian_archive: the Debian archive the host's apt sources use (deb822 or
-# one-line format), or DEBIAN_ARCHIVE; the mirror serves trixie too.
-debian_archive() {
-	local uri=${DEBIAN_ARCHIVE:-}
-	[ -n "$uri" ] || uri=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '
-		/^URIs:/ { uris = $2 }
-		/^Suites:/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+$/) suite = $i }
-		/^$/ { if (uris ~ /\/debian\/?$/ && suite != "") { print uris; exit } uris = ""; suite = "" }
-		END { if (uris ~ /\/debian\/?$/ && suite != "") print uris }' | head -n 1)
-	[ -n "$uri" ] || uri=$(sed -n 's|^deb \(\[[^]]*\] \)\?\([^ ]*/debian/\?\) [a-z]* .*|\2|p' \
-		/etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -n 1)
-	if [ -z "$uri" ]; then
-		echo "debian: error: no Debian archive in /etc/apt/sources.list{,.d}: add one, or set DEBIAN_ARCHIVE" >&2
-		return 1
-	fi
-	echo "${uri%/}"
-}
+# shellcheck source=tools/debian-archive.sh
+. "$top/tools/debian-archive.sh"
 
 # private_apt DIR SUITE: an apt configuration of its own in DIR for SUITE
 # of debian_archive, the host's sources and state untouched; sets apt_opts

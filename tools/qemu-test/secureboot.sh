@@ -39,6 +39,8 @@ sb_ovmf_vars=${SB_OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
 # Owner GUID of the enrolled certificates (any fixed value does).
 sb_owner=6d6f6475-6c65-2d68-6173-686573000001
 sb_virt_fw_vars=${SB_VIRT_FW_VARS:-virt-fw-vars}
+# shellcheck source=tools/debian-archive.sh
+. "$top/tools/debian-archive.sh"
 
 # sb_install_virt_firmware: installs python3-virt-firmware from the
 # bookworm-backports suite of the Debian archive that the host's apt sources
@@ -46,15 +48,12 @@ sb_virt_fw_vars=${SB_VIRT_FW_VARS:-virt-fw-vars}
 # sources are not changed.
 sb_install_virt_firmware() {
 	command -v "$sb_virt_fw_vars" >/dev/null && return 0
-	local archive=${DEBIAN_ARCHIVE:-} d rc
-	[ -n "$archive" ] || archive=$( (sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources
-		sed -n 's/^deb \(\[[^]]*\] \)\?\([^ ]*\) .*/\2/p' /etc/apt/sources.list) 2>/dev/null |
-		tr ' ' '\n' | grep -m 1 '/debian/\?$')
-	[ -n "$archive" ] || { echo "secureboot: no Debian archive in the apt sources; set DEBIAN_ARCHIVE" >&2; return 1; }
+	local archive d rc
+	archive=$(debian_archive) || return 1
 	d=$(mktemp -d)
 	mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
 	printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
-		"${archive%/}" bookworm "${archive%/}" bookworm-backports >"$d/sources.list"
+		"$archive" bookworm "$archive" bookworm-backports >"$d/sources.list"
 	local o=(-o "Dir::Etc::sourcelist=$d/sources.list" -o Dir::Etc::sourceparts=-
 		-o "Dir::State::Lists=$d/lists" -o "Dir::Cache=$d/cache" -o APT::Sandbox::User=root)
 	apt-get "${o[@]}" update -qq &&
