@@ -254,6 +254,7 @@ def main():
         bad.append(("pkcs7-truncated", payload + trailer(psig[:-1], id_type=2), "pkcs7-junk"))
 
     bad_paths = [(name, put(f"bad-{name}.ko", data), cls) for name, data, cls in bad]
+    by_name = {name: (path, cls) for name, path, cls in bad_paths}
     # init_module refuses a buffer shorter than an ELF header before any
     # signature check; finit_module reads the file and checks it.
     too_short = {name for name, data, _ in bad if len(data) < ELF64_EHDR_LEN}
@@ -280,13 +281,16 @@ def main():
     # What the kernel says when it refuses a module for its trailer: the
     # line of modules.order the proof is for (romfs's) and the reason.
     order_line = pos + 1
-    named = f"Loading of the module on line {order_line} of modules.order is rejected: "
-    unnamed = "Loading of module is rejected: "
     rust_line = struct.unpack(">I", rust_sig[:4])[0] + 1
+
+    def named_at(line):
+        return f"Loading of the module on line {line} of modules.order is rejected: "
+
+    named = named_at(order_line)
+    unnamed = "Loading of module is rejected: "
     explained = [
         ("flipped-byte", named + "its proof does not lead to this kernel's root"),
-        ("rust-flipped-byte", f"Loading of the module on line {rust_line} of modules.order is rejected: "
-         "its proof does not lead to this kernel's root"),
+        ("rust-flipped-byte", named_at(rust_line) + "its proof does not lead to this kernel's root"),
         ("proof-one-hash-short", named + "its proof has the wrong length for this kernel's root (another build?)"),
         ("algo-nonzero", named + "its trailer has reserved fields set"),
         ("sig-len-max", unnamed + "its trailer is longer than the module"),
@@ -328,7 +332,6 @@ def main():
             continue
         if mode == "ima":
             policy = "/sys/kernel/security/ima/policy"
-            by_name = {name: path for name, path, _ in bad_paths}
             lines = ["# mode ima: Secure Boot, IMA's architecture policy",
                      "sh 0 mount -t securityfs securityfs /sys/kernel/security",
                      "sh 0 dmesg | grep -q 'secureboot: Secure boot enabled'",
@@ -340,7 +343,7 @@ def main():
             for name, path in good.items():
                 lines.append(f"load ok ok {path} in-tree module {name} with its proof, IMA arch policy")
             lines.append("sh 0 modprobe omfs && modprobe -r omfs && modprobe -r crc_itu_t")
-            lines.append(f"load EKEYREJECTED EKEYREJECTED {by_name['flipped-byte']} flipped-byte, enforced by the arch policy")
+            lines.append(f"load EKEYREJECTED EKEYREJECTED {by_name['flipped-byte'][0]} flipped-byte, enforced by the arch policy")
             lines.append("taint 0 nothing unauthenticated was loaded")
             # A rule of one's own that appraises modules by IMA signature
             # or appended PKCS#7 signature: a proof is neither, so IMA
@@ -373,7 +376,6 @@ def main():
             # One load of the first of each failure, so that rate limiting
             # (ten messages in five seconds) hides none: a refusal says
             # which module and why; one that loads says nothing.
-            by_name = {name: (path, cls) for name, path, cls in bad_paths}
             lines += names_modules()
             for name, message in explained:
                 path, cls = by_name[name]
@@ -405,7 +407,6 @@ def main():
             # alternating init_module and finit_module (finit_module of one
             # file from several processes shares one load in 6.12). Only
             # warnings and worse reach the console meanwhile.
-            by_name = {name: (path, cls) for name, path, cls in bad_paths}
             specs = [f"{w}:ok:{good[n]}:{n.replace('-', '_')}"
                      for w, n in enumerate(("romfs", "crc-itu-t", "rust_minimal"))]
             for name in STRESS_BAD:
