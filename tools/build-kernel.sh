@@ -32,7 +32,7 @@
 # directory, default build/obj-KERNEL-CONFIGNAME, -llvm appended with
 # LLVM=1); KBUILD_BUILD_TIMESTAMP etc. are passed through; V=1 shows the
 # commands; EXTRA_MAKE_ARGS is appended to every make command line (e.g.
-# "INSTALL_MOD_STRIP=1").
+# "INSTALL_MOD_STRIP=1"); PREPARE_ONLY=yes stops after step 2.
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -87,6 +87,8 @@ fi
 
 # 2. Graft (GRAFT=no: the tree is used as it is, e.g. by check-series.sh).
 [ "${GRAFT:-yes}" = no ] || "$top/tools/graft-kernel.sh" "$src"
+# PREPARE_ONLY=yes: the source tree is all the caller wants.
+[ "${PREPARE_ONLY:-}" != yes ] || exit 0
 
 # 3. Configure, when the fragments changed or there is no configuration.
 mkdir -p "$obj"
@@ -114,6 +116,14 @@ if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.config-fragments" 2>/dev/null)" !=
 		[ -z "$missing" ] || die "options not set as requested (dependencies?): $(echo "$missing" | paste -sd' ')"
 	fi
 	echo "$config_id" > "$obj/.config-fragments"
+fi
+# A relative CONFIG_SYSTEM_TRUSTED_KEYS names a certificate file of this
+# repository; kbuild looks for it relative to the O= directory.
+trusted=$(sed -n 's/^CONFIG_SYSTEM_TRUSTED_KEYS="\([^/].*\)"$/\1/p' "$obj/.config")
+if [ -n "$trusted" ]; then
+	[ -f "$top/$trusted" ] || die "CONFIG_SYSTEM_TRUSTED_KEYS=\"$trusted\": no such file in $top"
+	mkdir -p "$(dirname "$obj/$trusted")"
+	cmp -s "$top/$trusted" "$obj/$trusted" || cp "$top/$trusted" "$obj/$trusted"
 fi
 
 # 4. Build and install.

@@ -9,10 +9,17 @@
 # Default configurations: "hashes" (CONFIG_MODULE_HASHES, no key) and "sig"
 # (MODULE_SIG_ALL with a key generated during the build), for comparison.
 #
+# With PACKAGE=deb each build is `make bindeb-pkg` (tools/build-kernel.sh)
+# and the .deb files are compared instead (their .buildinfo and .changes
+# name the build's paths and times by design): e.g. the Debian guest's
+# configuration against the same with MODULE_SIG_ALL in place of
+# MODULE_HASHES, `PACKAGE=deb reproducible.sh hashes+debian plain+debian+sig`
+# (make reproducible-debs).
+#
 # Prints a table per configuration: artifact, identical or not, and for a
 # differing ELF file the sections that differ (diffoscope, where installed,
-# gives more: DIFFOSCOPE=1). Every configuration but "sig", whose builds
-# differ by design, must be identical: the closing line counts one check per
+# gives more: DIFFOSCOPE=1). Every configuration but those with "sig"
+# (MODULE_SIG_ALL), whose builds differ by design, must be identical: the closing line counts one check per
 # configuration and the exit status is 1 if one failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,8 +40,11 @@ dir_b=$work/second-build-in-a-longer-path
 
 build_one() { # CONFIG DIR
 	local config=$1 dir=$2
-	rm -rf "$dir/obj-$config" "$dir/out-$config"
-	KERNEL=$kernel KERNEL_SRC=$dir/linux-source-$kernel KERNEL_OBJ=$dir/obj-$config \
+	rm -rf "$dir/obj-$config" "$dir/deb-$config" "$dir/out-$config"
+	local obj=$dir/obj-$config
+	# A package build writes beside its O= directory: one of its own.
+	[ "${PACKAGE:-}" != deb ] || obj=$dir/deb-$config/obj
+	KERNEL=$kernel KERNEL_SRC=$dir/linux-source-$kernel KERNEL_OBJ=$obj \
 		"$top/tools/build-kernel.sh" "$config" "$dir/out-$config" \
 		>"$work/build-$config-$(basename "$dir").log" 2>&1
 }
@@ -60,9 +70,40 @@ unpacked() {
 	esac
 }
 
+# contrast CONFIG: true for the configurations whose builds differ by
+# design (a signing key made during the build).
+contrast() { case +$1+ in *+sig+*) return 0 ;; esac; return 1; }
+
+# compare_debs CONFIG: the package files of both builds.
+compare_debs() {
+	local config=$1
+	local a=$dir_a/out-$config b=$dir_b/out-$config f differ=0 n=0 report
+	printf '\n%s (make bindeb-pkg): %s vs %s\n' "$config" "${a#"$top"/}" "${b#"$top"/}"
+	printf '%-60s %s\n' package result
+	for f in "$a"/*.deb; do
+		n=$((n + 1))
+		f=${f##*/}
+		if cmp -s "$a/$f" "$b/$f"; then
+			printf '%-60s identical\n' "$f"
+		else
+			differ=$((differ + 1))
+			printf '%-60s DIFFERENT\n' "$f"
+			report=$work/diffoscope-$config-${f%%_*}.txt
+			if command -v diffoscope >/dev/null; then
+				diffoscope --text "$report" "$a/$f" "$b/$f" >/dev/null 2>&1
+				printf '%-60s   diffoscope: %s (%s lines)\n' "" "${report#"$top"/}" "$(wc -l <"$report")"
+			fi
+		fi
+	done
+	printf '%-60s %d identical, %d different\n' "packages" "$((n - differ))" "$differ"
+	contrast "$config" && return 0
+	[ "$n" -gt 0 ] && [ "$differ" -eq 0 ]
+}
+
 compare() { # CONFIG
-	local config=$1 a=$dir_a/out-$config b=$dir_b/out-$config
-	local same=0 differ=0 f rel artifacts_differ=0
+	local config=$1
+	local a=$dir_a/out-$config b=$dir_b/out-$config same=0 differ=0 f rel artifacts_differ=0
+	[ "${PACKAGE:-}" != deb ] || { compare_debs "$config"; return; }
 	printf '\n%s: %s vs %s\n' "$config" "${a#"$top"/}" "${b#"$top"/}"
 	printf '%-50s %s\n' artifact result
 	for f in vmlinux bzImage System.map; do
@@ -90,7 +131,7 @@ compare() { # CONFIG
 		diffoscope --text "$work/diffoscope-$config.txt" "$a" "$b" >/dev/null 2>&1
 		echo "diffoscope report: ${work#"$top"/}/diffoscope-$config.txt"
 	fi
-	[ "$config" = sig ] && return 0
+	contrast "$config" && return 0
 	[ $((artifacts_differ + differ)) -eq 0 ]
 }
 

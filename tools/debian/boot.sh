@@ -16,7 +16,8 @@
 #   root=/dev/vda rw console=ttyS0 module.sig_enforce=1 panic=-1 ARGUMENTS
 # Environment: DEBIAN_DISK=virtio (default) or ahci (root=/dev/sda),
 # DEBIAN_NIC=e1000 (default; any QEMU NIC model, e.g. virtio-net-pci),
-# DEBIAN_TIMEOUT seconds (default 900), DEBIAN_SHELL=1 for an interactive
+# DEBIAN_TIMEOUT seconds (default 900), DEBIAN_ACCEL=tcg (default) or kvm
+# (the benchmark's, where /dev/kvm works), DEBIAN_SHELL=1 for an interactive
 # boot on this terminal without the checks: systemd's debug shell (a root
 # shell, no login) on the serial console; Ctrl-A x ends QEMU.
 # The exit status is QEMU's, 124 on timeout.
@@ -48,7 +49,7 @@ ahci)
 esac
 
 # shellcheck disable=SC2054
-qemu=(qemu-system-x86_64 -M pc -cpu max -smp 2 -m 1024 -no-reboot -vga none
+qemu=(qemu-system-x86_64 -M pc -accel "${DEBIAN_ACCEL:-tcg}" -cpu max -smp 2 -m 1024 -no-reboot -vga none
 	-kernel "$run/vmlinuz" -initrd "$run/initrd.img"
 	"${disk[@]}"
 	# A NIC with no way out (restrict=on): udev only needs the device.

@@ -9,6 +9,10 @@
 #
 #   image.sh            make build/debian/base.tar unless it is up to date
 #   image.sh --force    make it again
+#   image.sh --dev      build/debian/base-dev.tar: the same with Debian's C
+#                       compiler and make added, a root to build out-of-tree
+#                       modules in against a linux-headers package
+#                       (tools/debian/oot-build.sh)
 #
 # The tarball is made again only when its inputs change: this script (the
 # package list and the settings below are part of it), lib.sh and the
@@ -33,14 +37,24 @@ packages+=,e2fsprogs,xz-utils,zstd,util-linux,procps,iproute2,cpio
 
 die() { echo "debian-image: error: $*" >&2; exit 1; }
 
-archive=$(debian_archive)
-inputs=$( { cat "${BASH_SOURCE[0]}" "$top/tools/debian/lib.sh"; echo "$archive"; } | sha256sum | cut -d' ' -f1)
+force=no
+for arg; do
+	case $arg in
+	--force) force=yes ;;
+	--dev)
+		image=$work/base-dev.tar
+		packages+=,gcc,make,libc6-dev ;;
+	*) die "usage: $0 [--force] [--dev]" ;;
+	esac
+done
 
-if [ "${1:-}" != --force ] && [ -f "$image" ] &&
+archive=$(debian_archive)
+inputs=$( { cat "${BASH_SOURCE[0]}" "$top/tools/debian/lib.sh"; echo "$archive $packages"; } | sha256sum | cut -d' ' -f1)
+
+if [ "$force" = no ] && [ -f "$image" ] &&
 	[ "$(cat "$image.inputs" 2>/dev/null)" = "$inputs" ]; then
 	exit 0
 fi
-[ $# -eq 0 ] || [ "$1" = --force ] || die "usage: $0 [--force]"
 command -v mmdebstrap >/dev/null || die "mmdebstrap missing: apt-get install mmdebstrap"
 
 # Fail fast and clearly when the archive cannot be reached at all, rather
@@ -50,8 +64,8 @@ if ! curl -fsS --max-time 30 -o /dev/null "$archive/dists/trixie/InRelease" 2>/d
 fi
 
 mkdir -p "$work"
-tmp=$work/base.tmp.tar
-log=$work/image.log
+tmp=${image%.tar}.tmp.tar
+log=${image%.tar}.log
 rm -f "$tmp"
 echo "debian-image: making $image from $archive (trixie)"
 start=$(date +%s)

@@ -13,7 +13,10 @@
 #
 # DEBDIR holds the .deb files; those named linux-image-*.deb are installed
 # (not the -dbg package), or those DEBIAN_DEBS names (a shell glob inside
-# DEBDIR, e.g. 'linux-image-*.deb linux-headers-*.deb'). RUNDIR receives:
+# DEBDIR, e.g. 'linux-image-*.deb linux-headers-*.deb'). The modules in
+# the directory DEBIAN_OOT names (tools/debian/oot-build.sh) go to
+# /usr/local/lib/module-checks/ for the in-guest checks; DEBIAN_HOOK and
+# DEBIAN_CHECKS: see below. RUNDIR receives:
 #   disk.img      the guest's root file system (ext4, label debian-root)
 #   vmlinuz       /boot/vmlinuz-VERSION, for QEMU's direct kernel boot
 #   initrd.img    /boot/initrd.img-VERSION, as Debian's hook built it
@@ -65,25 +68,11 @@ t0=$(now)
 tar -xpf "$image" -C "$root" --numeric-owner
 t_copy=$(now)
 
-# chroot CMD...: runs CMD in the root with /proc, /sys and /dev mounted, in
-# a mount namespace of its own (nothing stays mounted).
-in_root() {
-	# shellcheck disable=SC2016 # expanded by the inner shell
-	unshare --mount --propagation private /bin/sh -ec '
-		root=$1; shift
-		mount -t proc proc "$root/proc"
-		mount -t sysfs sysfs "$root/sys"
-		mount --rbind /dev "$root/dev"
-		exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-			LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
-	' sh "$root" "$@"
-}
-
 mkdir -p "$root/tmp/debs"
 cp "${debs[@]}" "$root/tmp/debs/"
 echo "# dpkg -i ${debs[*]##*/}"
 rc=0
-in_root sh -c 'dpkg -i /tmp/debs/*.deb' >"$run/install.log" 2>&1 || rc=$?
+in_root "$root" sh -c 'dpkg -i /tmp/debs/*.deb' >"$run/install.log" 2>&1 || rc=$?
 t_dpkg=$(now)
 rm -rf "$root/tmp/debs"
 ok $rc "dpkg -i installed ${#debs[@]} package(s) (exit $rc, $(secs "$t_copy" "$t_dpkg") s, log $run/install.log)"
@@ -118,7 +107,7 @@ mkdir -p "$scratch/deb" "$root/tmp/initrd"
 for deb in "${debs[@]}"; do
 	dpkg-deb -x "$deb" "$scratch/deb"
 done
-in_root unmkinitramfs /boot/initrd.img-"$version" /tmp/initrd >>"$run/install.log" 2>&1
+in_root "$root" unmkinitramfs /boot/initrd.img-"$version" /tmp/initrd >>"$run/install.log" 2>&1
 ok $? "unmkinitramfs unpacked the initrd"
 
 # The package's module directory (lib/ or usr/lib/).
@@ -176,13 +165,28 @@ ok $? "every file of the package's /lib/modules/$version is installed unchanged"
 rm -rf "$root/tmp/initrd" "$scratch"
 t_check=$(now)
 
-# The in-guest checks: a script and a systemd unit that runs it once the
-# system is up, then powers the guest off (not part of any package).
-install -m 755 "$top/tools/debian/guest/module-checks" "$root/usr/local/sbin/module-checks"
+# DEBIAN_HOOK: a command run with the root's path, for changes to the
+# installed system that the checks above would report (e.g. modules
+# signed again); it rebuilds the initrd itself if it needs to.
+if [ -n "${DEBIAN_HOOK:-}" ]; then
+	rc=0
+	$DEBIAN_HOOK "$root" >>"$run/install.log" 2>&1 || rc=$?
+	ok $rc "$DEBIAN_HOOK ran on the root (exit $rc, log $run/install.log)"
+	[ $rc -eq 0 ] || { tail -n 20 "$run/install.log" | diag; exit 1; }
+fi
+
+# The in-guest checks: a script (DEBIAN_CHECKS, default guest/module-checks)
+# and a systemd unit that runs it once the system is up, then powers the
+# guest off (not part of any package).
+install -m 755 "${DEBIAN_CHECKS:-$top/tools/debian/guest/module-checks}" "$root/usr/local/sbin/module-checks"
 install -m 644 "$top/tools/debian/guest/module-checks.service" "$root/etc/systemd/system/module-checks.service"
 mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
 ln -sf ../module-checks.service "$root/etc/systemd/system/multi-user.target.wants/module-checks.service"
 printf 'KVER=%s\n' "$version" >"$root/etc/module-checks.conf"
+if [ -n "${DEBIAN_OOT:-}" ]; then
+	mkdir -p "$root/usr/local/lib/module-checks"
+	cp "$DEBIAN_OOT"/*.ko "$root/usr/local/lib/module-checks/"
+fi
 
 cp "$root/boot/vmlinuz-$version" "$run/vmlinuz"
 cp "$initrd" "$run/initrd.img"

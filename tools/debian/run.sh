@@ -5,7 +5,9 @@
 # packages of DEBDIR installed into a copy of it with dpkg (Debian's hooks
 # build the initrd), then two boots under QEMU that run the module checks
 # inside the guest: with module.sig_enforce=1, and once more with
-# lockdown=integrity. One TAP stream on standard output, ending with
+# lockdown=integrity. When DEBDIR has a linux-headers package, an
+# out-of-tree module is built against it first (oot-build.sh) for the
+# guest's checks to load. One TAP stream on standard output, ending with
 # "N passed, N failed, N skipped"; progress on standard error; non-zero
 # exit on any failure.
 #
@@ -95,10 +97,19 @@ else
 	finish
 fi
 
-# 2. The kernel packages, installed with dpkg.
+# 2. The kernel packages, installed with dpkg; before that, an out-of-tree
+# module built against the headers package when there is one.
 t1=$(now)
 rm -rf "$run"
 mkdir -p "$run"
+if ls "$debdir"/linux-headers-*.deb >/dev/null 2>&1; then
+	progress "building an out-of-tree module against $(cd "$debdir" && echo linux-headers-*.deb)"
+	rc=0
+	"$here/oot-build.sh" "$debdir" "$run/oot" >"$run/oot.tap" || rc=$?
+	merge oot <"$run/oot.tap"
+	[ $rc -eq 0 ] || { emit "not ok" "oot: finished (exit $rc, log $run/oot/oot-build.log)"; finish; }
+	export DEBIAN_OOT=$run/oot
+fi
 progress "installing $(cd "$debdir" && echo linux-image-*.deb) into a copy of the image"
 rc=0
 "$here/install.sh" "$debdir" "$run" >"$run/install.tap" || rc=$?

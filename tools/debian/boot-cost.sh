@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The boot cost of module authentication with Debian's module set (issue
+# 12, item 6): a benchmark, not a test. One kernel, two guests that differ
+# only in how their modules are authenticated:
+#   proofs   the packages as built: in-tree modules carry Merkle proofs
+#   pkcs7    the same modules with PKCS#7 signatures of the test key in
+#            place of their proofs (resign-modules.sh), the initrd rebuilt
+# Each boots ROUNDS times, alternating, under module.sig_enforce=1 with
+# function_graph timing every module_sig_check() (depth 1: nothing under
+# it is traced, so the tracer adds one entry and one exit per module);
+# guest/boot-cost-report sends the durations back.
+#
+#   boot-cost.sh [DEBDIR]     default build/debian-scale/out (scale-build.sh)
+#
+# The kernel must trust the test key (tools/debian/oot/test-cert.pem in
+# CONFIG_SYSTEM_TRUSTED_KEYS): scale-build.sh builds it so. KVM where
+# /dev/kvm works (BOOT_COST_ACCEL=tcg forces TCG); ROUNDS (default 3).
+# Results: build/debian/boot-cost/results, also on standard output.
+set -euo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tools/debian/lib.sh
+source "$top/tools/debian/lib.sh"
+here=$top/tools/debian
+die() { echo "boot-cost: error: $*" >&2; exit 1; }
+debdir=$(cd "${1:-$top/build/debian-scale/out}" && pwd) || die "no package directory"
+out=$work/boot-cost
+rounds=${ROUNDS:-3}
+accel=${BOOT_COST_ACCEL:-}
+if [ -z "$accel" ]; then
+	accel=tcg
+	# QEMU stops at once when KVM does not work; it waits (-S) when it does.
+	rc=0
+	timeout 5 qemu-system-x86_64 -accel kvm -M none -display none -monitor none \
+		-serial none -nodefaults -S </dev/null >/dev/null 2>&1 || rc=$?
+	[ $rc -ne 124 ] || accel=kvm
+fi
+
+"$here/image.sh" >&2
+rm -rf "$out"
+mkdir -p "$out"
+for variant in proofs pkcs7; do
+	hook=
+	[ $variant = proofs ] || hook="$here/resign-modules.sh $debdir"
+	echo "boot-cost: installing the $variant guest" >&2
+	DEBIAN_CHECKS=$here/guest/boot-cost-report DEBIAN_HOOK=$hook \
+		"$here/install.sh" "$debdir" "$out/$variant" >"$out/$variant.install.tap" ||
+		die "install.sh failed for $variant: $out/$variant.install.tap"
+done
+
+trace="ftrace=function_graph ftrace_graph_filter=module_sig_check ftrace_graph_max_depth=1 trace_buf_size=2M"
+results=$out/results
+{
+	echo "kernel $(cat "$out/proofs/version"), $(cd "$debdir" && echo linux-image-*.deb)"
+	echo "QEMU -accel $accel, -smp 2 -m 1024, module.sig_enforce=1, $rounds boots each"
+} | tee "$results"
+for round in $(seq "$rounds"); do
+	for variant in proofs pkcs7; do
+		name=cost$round
+		echo "boot-cost: boot $round of $variant" >&2
+		DEBIAN_ACCEL=$accel "$here/boot.sh" "$out/$variant" "$name" $trace ||
+			die "boot $round of $variant failed (console: $out/$variant/$name.console.log)"
+		grep -qx end "$out/$variant/$name.tap" ||
+			die "boot $round of $variant: no report (console: $out/$variant/$name.console.log)"
+		# function_graph prints "DURATION us | module_sig_check();", the
+		# duration after a marker (+ ! # * @ $) when it is long.
+		awk -v variant=$variant -v round="$round" '
+			$1 == "loaded" { loaded = $2 } $1 == "tainted" { tainted = $2 }
+			$1 == "lost" { lost = $2 }
+			/module_sig_check\(\);/ && match($0, /[0-9.]+ us/) {
+				d = substr($0, RSTART, RLENGTH - 3) + 0; t[n++] = d; sum += d
+			}
+			END {
+				asort(t)
+				printf "%-6s boot %d: %4d calls, total %8.1f ms, mean %7.1f us, median %7.1f us, max %8.1f us; %d modules loaded, tainted=%s, lost events %s\n",
+					variant, round, n, sum / 1000, n ? sum / n : 0, n ? t[int((n + 1) / 2)] : 0, n ? t[n] : 0, loaded, tainted, lost
+			}' "$out/$variant/$name.tap" | tee -a "$results"
+	done
+done

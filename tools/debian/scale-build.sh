@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Debian's own configuration at distribution scale (issue 12, items 2, 3
+# and 5): a measurement, not a test. Takes one to two and a half hours on
+# two cores; run it in the background.
+#
+#   scale-build.sh [build|package|touch|stats]...   (default: all four)
+#
+# The configuration is build/debian-config/debian-hashes-reduced.config
+# (tools/debian/debian-config.sh: Debian's amd64 .config with the changes
+# CONFIG_MODULE_HASHES needs, reduced by that script's rule) plus one test
+# change: CONFIG_SYSTEM_TRUSTED_KEYS names tools/debian/oot/test-cert.pem,
+# copied into the O= directory, so that out-of-tree modules signed with
+# the repository's public test key load (item 5), as a distribution builds
+# in the certificate of its DKMS or MOK key.
+#
+#   build    make -j3 INSTALL_MOD_STRIP=1 in build/debian-scale/obj; the
+#            log, with a time stamp on every line, in build.log
+#   package  make bindeb-pkg (no debug package: pkg.linux-upstream.nokerneldbg)
+#            into build/debian-scale/out/
+#   touch    touch one module's source and make again: the bytes written
+#            (the make's own I/O accounting and the disk's) and the .ko
+#            files rewritten (issue 11, item 4)
+#   stats    module count, the tool's time inside the build (from the
+#            time stamps of MKHASH and the next line), the tree's levels
+#            and the proofs' size
+#
+# Everything measured goes to build/debian-scale/results.
+set -euo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck disable=SC2034 # read by kmake.sh
+kernel=7.3
+dir=${DEBIAN_SCALE_DIR:-$top/build/debian-scale}
+obj=$dir/obj
+src=$top/build/src/linux-source-7.3
+results=$dir/results
+jobs=${JOBS:-3}
+touched=drivers/net/dummy
+die() { echo "scale-build: error: $*" >&2; exit 1; }
+say() { echo "scale-build: $*"; }
+record() { echo "$*" | tee -a "$results"; }
+now() { date +%s.%N; }
+since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.0f", e - s }'; }
+
+# shellcheck source=tools/kmake.sh
+. "$top/tools/kmake.sh"
+
+# Time-stamps every line of a make's output (seconds since the epoch).
+stamp() { while IFS= read -r line; do printf '%(%s)T %s\n' -1 "$line"; done; }
+
+build() {
+	KERNEL=7.3 PREPARE_ONLY=yes "$top/tools/build-kernel.sh" debian "$dir/unused"
+	rmdir "$dir/unused" 2>/dev/null || true
+	"$top/tools/debian/debian-config.sh"
+	mkdir -p "$obj"
+	cp "$top/build/debian-config/debian-hashes-reduced.config" "$obj/.config"
+	cp "$top/tools/debian/oot/test-cert.pem" "$obj/oot-test-cert.pem"
+	"$src/scripts/config" --file "$obj/.config" --set-str SYSTEM_TRUSTED_KEYS oot-test-cert.pem
+	kmake -s -C "$src" O="$obj" olddefconfig
+	grep -qx 'CONFIG_SYSTEM_TRUSTED_KEYS="oot-test-cert.pem"' "$obj/.config" ||
+		die "SYSTEM_TRUSTED_KEYS did not stay set"
+	grep -qx 'CONFIG_MODULE_HASHES=y' "$obj/.config" || die "MODULE_HASHES did not stay set"
+	say "building in $obj (make -j$jobs), log in $dir/build.log"
+	local start
+	start=$(now)
+	kmake -C "$src" O="$obj" -j"$jobs" INSTALL_MOD_STRIP=1 2>&1 | stamp >"$dir/build.log" ||
+		die "the build failed: $dir/build.log"
+	record "build: make -j$jobs INSTALL_MOD_STRIP=1: $(since "$start") s"
+}
+
+package() {
+	local start pkgdir
+	pkgdir=$(dirname "$obj")
+	rm -f "$pkgdir"/*.deb "$pkgdir"/*.buildinfo "$pkgdir"/*.changes
+	start=$(now)
+	DEB_BUILD_PROFILES=pkg.linux-upstream.nokerneldbg \
+		kmake -C "$src" O="$obj" -j"$jobs" bindeb-pkg 2>&1 | stamp >"$dir/package.log" ||
+		die "bindeb-pkg failed: $dir/package.log"
+	record "package: make bindeb-pkg: $(since "$start") s"
+	rm -rf "$dir/out"
+	mkdir -p "$dir/out"
+	mv "$pkgdir"/*.deb "$pkgdir"/*.buildinfo "$pkgdir"/*.changes "$dir/out/"
+	record "package: $(cd "$dir/out" && ls -s --block-size=M ./*.deb | paste -sd' ')"
+}
+
+# /proc/self/io of a shell that ran the make: the make and everything it
+# reaped. write_bytes is what reached the block layer (page cache written
+# back or to be), wchar what write(2) was asked to write.
+touch_one() {
+	local marker=$dir/touch.marker start sectors_before sectors_after
+	[ -f "$src/$touched.c" ] || die "$src/$touched.c missing"
+	touch "$marker"
+	sleep 1
+	touch "$src/$touched.c"
+	sync
+	sectors_before=$(awk '{ print $7 }' /sys/block/vda/stat)
+	start=$(now)
+	kmake_run sh -c 'make -C "$1" O="$2" -j"$3" INSTALL_MOD_STRIP=1 >"$4" 2>&1; rc=$?; cat /proc/$$/io >"$5"; exit $rc' \
+		sh "$src" "$obj" "$jobs" "$dir/touch.log" "$dir/touch.io" || die "make after touch failed: $dir/touch.log"
+	record "touch: $touched.c touched, make -j$jobs: $(since "$start") s"
+	sync
+	sectors_after=$(awk '{ print $7 }' /sys/block/vda/stat)
+	record "touch: make's I/O: $(grep -E '^(wchar|write_bytes)' "$dir/touch.io" | paste -sd' ')"
+	record "touch: disk sectors written meanwhile (whole machine): $(( (sectors_after - sectors_before) * 512 )) bytes"
+	record "touch: .ko files rewritten: $(find "$obj" -name '*.ko' -newer "$marker" | wc -l)" \
+		"of $(find "$obj" -name '*.ko' | wc -l)," \
+		"$(find "$obj" -name '*.ko' -newer "$marker" -printf '%s\n' | awk '{ s += $1 } END { print s }') bytes"
+	record "touch: all files rewritten: $(find "$obj" -type f -newer "$marker" -printf '%s\n' | awk '{ s += $1; n++ } END { print n " files, " s " bytes" }')"
+}
+
+stats() {
+	local tool=$obj/scripts/module-hashes/module-hashes mkhash next
+	record "stats: modules in modules.order: $(wc -l <"$obj/modules.order")"
+	record "stats: .ko files in the build tree: $(find "$obj" -name '*.ko' | wc -l)," \
+		"$(find "$obj" -name '*.ko' -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f MiB", s / 1048576 }')"
+	mkhash=$(awk '/ MKHASH / { print $1; exit }' "$dir/build.log")
+	next=$(awk -v t="$mkhash" 'f { print $1; exit } / MKHASH / { f = 1 }' "$dir/build.log")
+	[ -z "$mkhash" ] || record "stats: MKHASH inside the build: $((next - mkhash)) s (time stamps to the second)"
+	record "stats: the tool run again alone on the same tree:"
+	(cd "$obj" && /usr/bin/time -f '%e s elapsed, %U s user, %M KiB max RSS' \
+		"$tool" inspect "$(head -n 1 modules.order | sed 's/\.o$/.ko/')") 2>&1 | tee -a "$results"
+	(cd "$obj" && sed 's/\.o$/.ko/' modules.order | /usr/bin/time -f 'verify: %e s elapsed, %U s user, %M KiB max RSS' \
+		xargs "$tool" verify --vmlinux vmlinux >/dev/null) 2>&1 | tee -a "$results"
+}
+
+mkdir -p "$dir"
+steps=("$@")
+[ ${#steps[@]} -gt 0 ] || steps=(build package touch stats)
+for step in "${steps[@]}"; do
+	case $step in
+	build) build ;;
+	package) package ;;
+	touch) touch_one ;;
+	stats) stats ;;
+	*) die "unknown step $step (build, package, touch, stats)" ;;
+	esac
+done
