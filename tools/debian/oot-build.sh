@@ -53,11 +53,15 @@ ok $rc "dpkg -i ${headers[0]##*/} in the build image (exit $rc)"
 build=$(cd "$root" && echo lib/modules/*/build)
 version=${build#lib/modules/}
 version=${version%/build}
-[ -d "$root/$build/" ] || die "the headers package installed no /lib/modules/VERSION/build"
+# builddeb makes build an absolute link (/usr/src/linux-headers-VERSION):
+# resolve it inside the root, not on the host.
+headers_dir=$(in_root "$root" readlink -e "/$build") ||
+	die "the headers package installed no /lib/modules/VERSION/build (or it points nowhere)"
+[ -d "$root$headers_dir" ] || die "/$build -> $headers_dir is not a directory"
 
 in_root "$root" sh -c '! command -v rustc && ! command -v cargo' >/dev/null
 ok $? "the build image has no rustc or cargo"
-tools=$(cd "$root/$build/" && find . -type f -name module-hashes -print -delete | paste -sd' ')
+tools=$(cd "$root$headers_dir" && find . -type f -name module-hashes -print -delete | paste -sd' ')
 echo "module-hashes in the headers package: ${tools:-none}; removed" | diag
 
 mkdir -p "$root/usr/src/oot_hello"
