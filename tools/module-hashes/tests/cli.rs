@@ -480,6 +480,115 @@ fn verify_and_root_read_a_vmlinux_elf() {
     );
 }
 
+/// A minimal ELF file of the given class and byte order holding one section,
+/// `.module_hashes`, with `contents`: the shape of a vmlinux for a target
+/// this host cannot build for (the tool reads the byte order from
+/// `EI_DATA`, never from the host).
+fn elf_with_root(wide: bool, big: bool, contents: &[u8]) -> Vec<u8> {
+    let half = |v: u16| {
+        if big {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    };
+    let word = |v: u32| {
+        if big {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    };
+    let addr = |v: u64| -> Vec<u8> {
+        match (wide, big) {
+            (true, true) => v.to_be_bytes().to_vec(),
+            (true, false) => v.to_le_bytes().to_vec(),
+            (false, _) => word(v as u32).to_vec(),
+        }
+    };
+    let (ehdr_len, shdr_len) = if wide { (64, 64) } else { (52, 40) };
+    let names = b"\0.module_hashes\0.shstrtab\0";
+    let data_at = ehdr_len as u64;
+    let names_at = data_at + contents.len() as u64;
+    let shoff = names_at + names.len() as u64;
+    let mut elf = b"\x7fELF".to_vec();
+    elf.extend([if wide { 2 } else { 1 }, if big { 2 } else { 1 }, 1]);
+    elf.resize(16, 0);
+    elf.extend(half(2)); // e_type: ET_EXEC
+    elf.extend(half(if wide { 22 } else { 8 })); // e_machine: s390 or MIPS
+    elf.extend(word(1)); // e_version
+    elf.extend(addr(0)); // e_entry
+    elf.extend(addr(0)); // e_phoff
+    elf.extend(addr(shoff));
+    elf.extend(word(0)); // e_flags
+    elf.extend(half(ehdr_len));
+    elf.extend(half(0)); // e_phentsize
+    elf.extend(half(0)); // e_phnum
+    elf.extend(half(shdr_len));
+    elf.extend(half(3)); // e_shnum: null, .module_hashes, .shstrtab
+    elf.extend(half(2)); // e_shstrndx
+    assert_eq!(elf.len(), usize::from(ehdr_len));
+    elf.extend(contents);
+    elf.extend(names);
+    let mut shdr = |name: u32, kind: u32, offset: u64, size: u64| {
+        let start = elf.len();
+        elf.extend(word(name));
+        elf.extend(word(kind));
+        elf.extend(addr(0)); // sh_flags
+        elf.extend(addr(0)); // sh_addr
+        elf.extend(addr(offset));
+        elf.extend(addr(size));
+        elf.resize(start + usize::from(shdr_len), 0);
+    };
+    shdr(0, 0, 0, 0);
+    shdr(1, 1, data_at, contents.len() as u64); // SHT_PROGBITS
+    shdr(16, 3, names_at, names.len() as u64); // SHT_STRTAB
+    elf
+}
+
+#[test]
+fn the_root_byte_order_is_the_target_s_not_the_host_s() {
+    let dir = tree_with(5);
+    let p = dir.path();
+    let mut args = BUILD.to_vec();
+    args.push("--big-endian");
+    assert!(run(p, &args).status.success());
+    let be_root = fs::read(p.join("root.bin")).unwrap();
+    assert_eq!(&be_root[..4], &[0, 0, 0, 3]);
+    let hex = root_hex(p);
+    fs::write(p.join("s.ko"), signed_module(p, "drivers/d2/m2")).unwrap();
+    // Proofs do not depend on the byte order: be32 position, then hashes.
+    let proof_be = fs::read(p.join("drivers/d2/m2.merkle")).unwrap();
+    assert!(run(p, BUILD).status.success());
+    assert_eq!(fs::read(p.join("drivers/d2/m2.merkle")).unwrap(), proof_be);
+    let le_root = fs::read(p.join("root.bin")).unwrap();
+    assert_eq!(le_root[4..], be_root[4..]);
+    for wide in [true, false] {
+        let class = if wide { "ELF64" } else { "ELF32" };
+        for (big, root, other) in [(true, &be_root, &le_root), (false, &le_root, &be_root)] {
+            let what = format!(
+                "{class} {}",
+                if big { "big endian" } else { "little endian" }
+            );
+            fs::write(p.join("vmlinux"), elf_with_root(wide, big, root)).unwrap();
+            let out = run(p, &["root", "vmlinux"]);
+            assert!(out.status.success(), "{what}: {}", stderr(&out));
+            assert_eq!(stdout(&out), format!("levels: 3\nroot: {hex}\n"), "{what}");
+            let out = run(p, &["verify", "--vmlinux", "vmlinux", "s.ko"]);
+            assert!(out.status.success(), "{what}: {}", stdout(&out));
+            // The other byte order's root in this vmlinux: levels 0x03000000.
+            fs::write(p.join("vmlinux"), elf_with_root(wide, big, other)).unwrap();
+            let out = run(p, &["verify", "--vmlinux", "vmlinux", "s.ko"]);
+            assert_eq!(out.status.code(), Some(1), "{what}");
+            assert!(
+                stdout(&out).contains("bad proof length"),
+                "{what}: {}",
+                stdout(&out)
+            );
+        }
+    }
+}
+
 #[test]
 fn verify_running_reads_the_root_from_sysfs() {
     let dir = tree_with(5);
