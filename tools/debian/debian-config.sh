@@ -31,7 +31,7 @@
 # THE RULE (item 3). A modular option of Debian's configuration stays =m
 # when the Kconfig file that defines it lies outside drivers/ and sound/,
 # or under one of drivers/ata/ block/ char/ hid/ input/ md/ net/ nvme/
-# scsi/ usb/ virtio/ cxl/, or is drivers/gpu/drm/Kconfig itself; every other
+# scsi/ usb/ virtio/, or is drivers/gpu/drm/Kconfig itself; every other
 # =m option is set to n, and olddefconfig follows (options that only
 # dropped ones depended on go, libraries a kept option selects stay). Built-in
 # (=y) options are not touched. What stays is every module of the kernel's
@@ -40,17 +40,17 @@
 # PHYs: both Rust modules, qt2025 and ax88796b_rust), virtio, character
 # devices (TPM, hw_random, IPMI) and USB/HID/input; the DRM core stays for
 # drm.ko, the third Debian module with Rust in it (drm_panic_qr.rs, the
-# QR-code panic screen). drivers/cxl/ stays because 7.3's sfc.ko with
-# SFC_CXL (default y with SFC) calls devm_cxl_probe_mem() of cxl_mem.ko
-# while Kconfig makes SFC_CXL depend only on CXL_BUS: with CXL_MEM off,
-# modpost fails ("symbol 'devm_cxl_probe_mem' undefined"), a 7.3 Kconfig
-# gap that Debian's full configuration (CXL_MEM=m) does not meet. What goes
-# is the GPU drivers (amdgpu alone is 1,150
+# QR-code panic screen). One built-in option goes too: SFC_CXL (bool,
+# default y with SFC), since 7.3's sfc.ko calls devm_cxl_probe_mem() of
+# cxl_mem.ko with it while Kconfig makes it depend on CXL_BUS only; with
+# CXL_MEM gone by the rule, modpost fails ("symbol 'devm_cxl_probe_mem'
+# undefined"), a 7.3 Kconfig gap that Debian's full configuration
+# (CXL_MEM=m) does not meet. What goes is the GPU drivers (amdgpu alone is 1,150
 # object files, nouveau 769: over a fifth of all module objects), media,
 # sound, IIO, hwmon, platform drivers and the other hardware classes. Measured
 # with 7.3.4-1~bpo13+1: Debian's 4,043 =m options give 4,225 modules from
-# 13,055 object files; the rule leaves 1,776 giving 1,782 modules from 5,755
-# (built in: 2,796 and 2,766 object files). DEBUG_INFO stays as Debian has
+# 13,055 object files; the rule leaves 1,772 giving 1,778 modules from 5,749
+# (built in: 2,796 and 2,765 object files). DEBUG_INFO stays as Debian has
 # it (DWARF of the toolchain's default, BTF for vmlinux and modules). The
 # estimate for make -j3 on the 2 cores here, from the object files and the
 # rates of this project's builds: about 1.5 hours (1 to 2.3), the full
@@ -183,7 +183,7 @@ flavour=amd64
 # THE RULE's directories (see the header), as prefixes of Kconfig file paths.
 keep_prefixes=(drivers/ata/ drivers/block/ drivers/char/ drivers/hid/
 	drivers/input/ drivers/md/ drivers/net/ drivers/nvme/ drivers/scsi/
-	drivers/usb/ drivers/virtio/ drivers/gpu/drm/Kconfig drivers/cxl/)
+	drivers/usb/ drivers/virtio/ drivers/gpu/drm/Kconfig)
 
 [ -f "$src/Makefile" ] || die "$src missing: run 'make kernel' (or tools/build-kernel.sh) once to unpack and graft Linux 7.3"
 grep -q '^config MODULE_HASHES$' "$src/kernel/module/Kconfig" ||
@@ -345,6 +345,7 @@ if [ "$force" = yes ] || [ "$uptodate" = no ]; then
 			s = substr($0, 8); sub(/=m$/, "", s)
 			if (!(s in kept)) { print "# CONFIG_" s " is not set"; next }
 		}
+		$0 == "CONFIG_SFC_CXL=y" { print "# CONFIG_SFC_CXL is not set"; next }
 		{ print }' "$kc/option-files" "$out/debian-hashes.config" >"$kc/.config"
 	olddefconfig
 	check_changes "$kc/.config"
