@@ -61,7 +61,7 @@ echo
 echo "build overhead (make -j${JOBS:-3}, $(nproc) cores; best of $runs)"
 printf '%-58s %10s\n' "what" "seconds"
 printf '%-58s %10s\n' "full build, default configuration (hashes), empty O=" "$full"
-printf '%-58s %10s\n' "  MKHASH: module-hashes build --append ($modules modules)" "$mkhash"
+printf '%-58s %10s\n' "  MKHASH: module-hashes build ($modules modules)" "$mkhash"
 printf '%-58s %10s\n' "  SEAL: objcopy --update-section .module_hashes" "$seal"
 printf '%-58s %10s\n' "  sealing step share of the full build" \
 	"$(awk -v a="$mkhash" -v b="$seal" -v f="$full" 'BEGIN {printf "%.3f%%", (a + b) / f * 100}')"

@@ -33,7 +33,7 @@ mk() {
 
 stamps() {
 	(cd "$obj" && stat -c '%n %Y.%y' vmlinux $linked arch/x86/boot/bzImage \
-		module-hashes.root fs/romfs/romfs.ko fs/romfs/romfs.merkle)
+		module-hashes.root fs/romfs/romfs.ko)
 }
 
 mk

@@ -321,7 +321,7 @@ EOF
 	gcc -c -O2 -o "$synth/m$i.ko" "$synth/m$i.c" || die "gcc failed"
 	echo "m$i.o" >>"$synth/modules.order"
 done
-(cd "$synth" && "$tool" build --order modules.order --suffix .ko --root-bin root.bin --append) \
+(cd "$synth" && "$tool" build --order modules.order --suffix .ko --root-bin root.bin) \
 	>"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; die "module-hashes build failed"; }
 
 # The modules of a kernel build, if one has proofs: the first, a middle and

@@ -4,8 +4,8 @@
 //! authentication (CONFIG_MODULE_HASHES).
 //!
 //! During a kernel build, `build` hashes every module listed in
-//! `modules.order`, builds the tree, and writes the root that is sealed into
-//! vmlinux and one trailer per module. For users, `verify`, `inspect` and
+//! `modules.order`, builds the tree, appends its proof to every module and
+//! writes the root that is sealed into vmlinux. For users, `verify`, `inspect` and
 //! `root` check and describe modules and kernels.
 //!
 //! Only `std` is used, so that kbuild can build this with plain rustc.

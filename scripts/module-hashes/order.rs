@@ -19,11 +19,6 @@ impl Entry {
     pub fn module_path(&self, suffix: &str) -> String {
         format!("{}{}", self.stem, suffix)
     }
-
-    /// The trailer file written beside the module.
-    pub fn trailer_path(&self) -> String {
-        format!("{}.merkle", self.stem)
-    }
 }
 
 /// Why `modules.order` cannot be used.

@@ -95,18 +95,22 @@ def other_build_trailer(tool, modules, order, target):
     the tree has the same levels and another root."""
     with tempfile.TemporaryDirectory() as tmp:
         lines = []
+        payloads = []
         for i, name in enumerate(order):
             payload = split(modules[name])[0] if modules[name].endswith(MARKER) else modules[name]
             if i == len(order) - 1 or (name != target and i == 0):
                 payload = payload + b"\0other build"
             with open(os.path.join(tmp, f"m{i}.ko"), "wb") as f:
                 f.write(payload)
+            payloads.append(payload)
             lines.append(f"m{i}.o\n")
         with open(os.path.join(tmp, "modules.order"), "w") as f:
             f.writelines(lines)
         run([tool, "build", "--order", "modules.order", "--suffix", ".ko",
              "--root-bin", "root.bin"], cwd=tmp)
-        return open(os.path.join(tmp, f"m{order.index(target)}.merkle"), "rb").read()
+        # The tool appended the proof: the trailer is what follows the payload.
+        at = order.index(target)
+        return open(os.path.join(tmp, f"m{at}.ko"), "rb").read()[len(payloads[at]):]
 
 
 def main():

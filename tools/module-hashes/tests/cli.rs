@@ -58,15 +58,13 @@ const BUILD: &[&str] = &[
     ".ko",
     "--root-bin",
     "root.bin",
-    "--root-c",
-    "root.c",
 ];
 
-/// The module at `stem` (relative to `dir`) with its trailer appended, as
-/// modules_install would install it.
+/// The module at `stem` (relative to `dir`), which `build` has left with its
+/// trailer appended, as modules_install would install it.
 fn signed_module(dir: &Path, stem: &str) -> Vec<u8> {
-    let mut m = fs::read(dir.join(format!("{stem}.ko"))).unwrap();
-    m.extend(fs::read(dir.join(format!("{stem}.merkle"))).unwrap());
+    let m = fs::read(dir.join(format!("{stem}.ko"))).unwrap();
+    assert!(m.ends_with(MARKER), "{stem}.ko carries no trailer");
     m
 }
 
@@ -108,39 +106,45 @@ fn assert_build_fails_cleanly(dir: &Path, args: &[&str], needle: &str) {
 }
 
 #[test]
-fn build_writes_root_and_one_trailer_per_module() {
+fn build_writes_root_and_appends_one_trailer_per_module() {
     let dir = tree_with(5);
+    let before = snapshot(dir.path());
     let out = run(dir.path(), BUILD);
     assert!(out.status.success(), "{}", stderr(&out));
     let root = fs::read(dir.path().join("root.bin")).unwrap();
     assert_eq!(root.len(), 36);
     assert_eq!(&root[..4], &3u32.to_le_bytes());
-    let c = fs::read_to_string(dir.path().join("root.c")).unwrap();
-    assert!(c.contains(".levels = 3,"));
-    assert!(c.contains(&format!("0x{:02x}, 0x{:02x}", root[4], root[5])));
     for i in 0..5 {
-        let t = fs::read(dir.path().join(format!("drivers/d{}/m{i}.merkle", i % 3))).unwrap();
+        let name = PathBuf::from(format!("drivers/d{}/m{i}.ko", i % 3));
+        let m = fs::read(dir.path().join(&name)).unwrap();
+        // The module as it was, then its trailer.
+        let payload = &before[&name];
+        assert_eq!(&m[..payload.len()], payload.as_slice(), "{name:?}");
+        let t = &m[payload.len()..];
         assert_eq!(t.len(), 4 + 3 * 32 + 12 + 28);
         assert!(t.ends_with(MARKER));
         let info = SigInfo::from_bytes(t[t.len() - 40..t.len() - 28].try_into().unwrap());
         assert_eq!(info, SigInfo::merkle(100));
         assert_eq!(&t[..4], &(i as u32).to_be_bytes());
     }
-    // Nothing else: no temporary files left behind.
+    // Nothing else: no trailer files, no temporary files left behind.
     let names: Vec<_> = snapshot(dir.path()).into_keys().collect();
-    assert_eq!(names.len(), 1 + 5 * 2 + 2, "{names:?}");
+    assert_eq!(names.len(), 1 + 5 + 1, "{names:?}");
 }
 
 #[test]
 fn output_does_not_depend_on_thread_count() {
-    let dir = tree_with(40);
+    let original = tree_with(40);
     let mut results = Vec::new();
     for jobs in ["1", "2", "7", "64"] {
+        // Each on the tree without proofs: every module is rewritten.
+        let dir = copy_tree(original.path());
         let mut args = BUILD.to_vec();
         args.extend(["--jobs", jobs]);
         assert!(run(dir.path(), &args).status.success());
         results.push(snapshot(dir.path()));
     }
+    assert_ne!(results[0], snapshot(original.path()));
     assert!(results.windows(2).all(|w| w[0] == w[1]));
 }
 
@@ -179,11 +183,10 @@ fn empty_order_gives_the_zero_root() {
 }
 
 #[test]
-fn append_in_build_is_idempotent_and_modules_verify() {
+fn build_is_idempotent_and_modules_verify() {
     let dir = tree_with(6);
-    let mut args = BUILD.to_vec();
-    args.push("--append");
-    assert!(run(dir.path(), &args).status.success());
+    let args = BUILD;
+    assert!(run(dir.path(), args).status.success());
     let first = snapshot(dir.path());
     let modules: Vec<String> = (0..6)
         .map(|i| format!("drivers/d{}/m{i}.ko", i % 3))
@@ -201,13 +204,24 @@ fn append_in_build_is_idempotent_and_modules_verify() {
             .unwrap()
     };
     let before = mtime(&modules[0]);
-    assert!(run(dir.path(), &args).status.success());
+    assert!(run(dir.path(), args).status.success());
     assert_eq!(snapshot(dir.path()), first);
     assert_eq!(
         mtime(&modules[0]),
         before,
         "an unchanged module was rewritten"
     );
+    // Another module's Merkle trailer in place of its own is replaced.
+    let (m0, m1) = (
+        &first[Path::new(&modules[0])],
+        &first[Path::new(&modules[1])],
+    );
+    let trailer_len = 4 + 3 * 32 + 40;
+    let mut swapped = m1[..m1.len() - trailer_len].to_vec();
+    swapped.extend_from_slice(&m0[m0.len() - trailer_len..]);
+    fs::write(dir.path().join(&modules[1]), &swapped).unwrap();
+    assert!(run(dir.path(), args).status.success());
+    assert_eq!(snapshot(dir.path()), first);
 }
 
 #[test]
@@ -229,7 +243,20 @@ fn paths_with_dots_keep_everything_before_the_suffix() {
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(dir.path().join("fs/xfs.orig/x.fs.merkle").is_file());
+    // The proof went to the module named by the whole stem, and nowhere else.
+    let names: Vec<_> = snapshot(dir.path()).into_keys().collect();
+    assert_eq!(
+        names,
+        ["fs/xfs.orig/x.fs.ko.stripped", "modules.order", "r"].map(PathBuf::from),
+    );
+    let m = fs::read(dir.path().join("fs/xfs.orig/x.fs.ko.stripped")).unwrap();
+    assert!(m.starts_with(b"abc") && m.ends_with(MARKER));
+    assert_eq!(m.len(), 3 + 4 + 32 + 40);
+    let out = run(
+        dir.path(),
+        &["verify", "--root", "r", "fs/xfs.orig/x.fs.ko.stripped"],
+    );
+    assert!(out.status.success(), "{}", stdout(&out));
 }
 
 #[test]
@@ -306,24 +333,29 @@ fn unwritable_output_fails_and_writes_nothing() {
     let mut args = BUILD.to_vec();
     args[6] = "notadir/root.bin";
     assert_build_fails_cleanly(dir.path(), &args, "notadir/root.bin: cannot write");
-    // A trailer path occupied by a directory is refused before any rename.
+    // An output path occupied by a directory is refused before any rename,
+    // once every module has been staged.
     let dir = tree_with(3);
-    fs::create_dir(dir.path().join("drivers/d2/m2.merkle")).unwrap();
-    assert_build_fails_cleanly(dir.path(), BUILD, "drivers/d2/m2.merkle: cannot write");
+    fs::create_dir(dir.path().join("root.bin")).unwrap();
+    assert_build_fails_cleanly(
+        dir.path(),
+        BUILD,
+        "root.bin: cannot write: exists and is not a regular file",
+    );
 }
 
 #[test]
 fn full_disk_fails_and_leaves_no_partial_file() {
     let dir = tree_with(8);
     // The modules fit in 128 KiB of tmpfs; a filler then takes the rest,
-    // so the first trailer written hits ENOSPC.
+    // so the first module rewritten with its proof hits ENOSPC.
     let script = r#"
         mount -t tmpfs -o size=128k tmpfs "$2"
         cp -a "$1/." "$2/"
         cd "$2"
         head -c 1000000 /dev/zero > filler 2>/dev/null || true
         before=$(find . -type f -exec sha256sum {} + | sort)
-        if "$BIN" build --order modules.order --suffix .ko --root-bin root.bin --root-c root.c; then
+        if "$BIN" build --order modules.order --suffix .ko --root-bin root.bin; then
             echo "BUILD SUCCEEDED"; exit 1
         fi
         after=$(find . -type f -exec sha256sum {} + | sort)
@@ -556,11 +588,11 @@ fn the_root_byte_order_is_the_target_s_not_the_host_s() {
     let be_root = fs::read(p.join("root.bin")).unwrap();
     assert_eq!(&be_root[..4], &[0, 0, 0, 3]);
     let hex = root_hex(p);
-    fs::write(p.join("s.ko"), signed_module(p, "drivers/d2/m2")).unwrap();
+    let signed_be = signed_module(p, "drivers/d2/m2");
+    fs::write(p.join("s.ko"), &signed_be).unwrap();
     // Proofs do not depend on the byte order: be32 position, then hashes.
-    let proof_be = fs::read(p.join("drivers/d2/m2.merkle")).unwrap();
     assert!(run(p, BUILD).status.success());
-    assert_eq!(fs::read(p.join("drivers/d2/m2.merkle")).unwrap(), proof_be);
+    assert_eq!(signed_module(p, "drivers/d2/m2"), signed_be);
     let le_root = fs::read(p.join("root.bin")).unwrap();
     assert_eq!(le_root[4..], be_root[4..]);
     for wide in [true, false] {
@@ -628,16 +660,18 @@ fn verify_running_reads_the_root_from_sysfs() {
 #[test]
 fn inspect_describes_merkle_and_pkcs7_trailers() {
     let dir = tree_with(5);
-    assert!(run(dir.path(), BUILD).status.success());
     let p = dir.path();
     let payload_len = fs::read(p.join("drivers/d1/m4.ko")).unwrap().len();
+    // A module without a trailer: a copy of one before the build.
+    fs::copy(p.join("drivers/d0/m0.ko"), p.join("u.ko")).unwrap();
+    assert!(run(p, BUILD).status.success());
     fs::write(p.join("s.ko"), signed_module(p, "drivers/d1/m4")).unwrap();
     fs::write(
         p.join("p.ko"),
         module_with_trailer(&[0x30; 300], |i| i.id_type = 2),
     )
     .unwrap();
-    let out = run(p, &["inspect", "s.ko", "p.ko", "drivers/d0/m0.ko"]);
+    let out = run(p, &["inspect", "s.ko", "p.ko", "u.ko"]);
     assert!(out.status.success());
     let text = stdout(&out);
     let hex = root_hex(p);
@@ -653,7 +687,7 @@ fn inspect_describes_merkle_and_pkcs7_trailers() {
         "file: p.ko\n",
         "trailer: PKCS#7 signature (id_type 2)\n",
         "signature: 300 bytes",
-        "file: drivers/d0/m0.ko\n",
+        "file: u.ko\n",
         "trailer: none (unsigned module)\n",
     ] {
         assert!(
@@ -673,49 +707,8 @@ fn inspect_describes_merkle_and_pkcs7_trailers() {
 }
 
 #[test]
-fn append_replaces_a_merkle_trailer_and_refuses_pkcs7() {
-    let dir = tree_with(3);
-    assert!(run(dir.path(), BUILD).status.success());
-    let p = dir.path();
-    let m = "drivers/d1/m1.ko";
-    let t = "drivers/d1/m1.merkle";
-    let original = fs::read(p.join(m)).unwrap();
-    assert!(run(p, &["append", t, m]).status.success());
-    let once = fs::read(p.join(m)).unwrap();
-    assert_eq!(once.len(), original.len() + 68 + 40);
-    assert!(run(p, &["append", t, m]).status.success());
-    assert_eq!(
-        fs::read(p.join(m)).unwrap(),
-        once,
-        "append is not idempotent"
-    );
-    // Replacing a different Merkle trailer.
-    assert!(run(p, &["append", "drivers/d0/m0.merkle", m])
-        .status
-        .success());
-    assert_eq!(fs::read(p.join(m)).unwrap().len(), once.len());
-    assert!(run(p, &["append", t, m]).status.success());
-    assert_eq!(fs::read(p.join(m)).unwrap(), once);
-
-    fs::write(
-        p.join("p.ko"),
-        module_with_trailer(&[0x30; 300], |i| i.id_type = 2),
-    )
-    .unwrap();
-    let before = fs::read(p.join("p.ko")).unwrap();
-    let out = run(p, &["append", t, "p.ko"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("p.ko: carries a PKCS#7 signature"));
-    assert_eq!(fs::read(p.join("p.ko")).unwrap(), before);
-    // A file that is not a trailer is refused before the module is touched.
-    let out = run(p, &["append", "modules.order", m]);
-    assert!(stderr(&out).contains("modules.order: "), "{}", stderr(&out));
-    assert_eq!(fs::read(p.join(m)).unwrap(), once);
-}
-
-#[test]
 fn every_command_has_help_and_usage_errors_exit_2() {
-    for cmd in ["build", "verify", "inspect", "root", "append"] {
+    for cmd in ["build", "verify", "inspect", "root"] {
         let out = run(Path::new("."), &[cmd, "--help"]);
         assert!(out.status.success(), "{cmd} --help");
         assert!(stdout(&out).starts_with(&format!("Usage: module-hashes {cmd}")));
@@ -733,6 +726,47 @@ fn every_command_has_help_and_usage_errors_exit_2() {
         &["verify", "--root", "a", "--vmlinux", "b", "m.ko"],
     );
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn removed_options_and_the_append_command_are_refused_with_exit_2() {
+    let dir = tree_with(3);
+    let p = dir.path();
+    fs::write(p.join("m.merkle"), b"not used").unwrap();
+    let before = snapshot(p);
+    let removed: [(&[&str], &str); 5] = [
+        (&["--append"], "unknown option --append"),
+        (&["--root-c", "root.c"], "unknown option --root-c"),
+        (&["--root-c=root.c"], "unknown option --root-c=root.c"),
+        (&[], "unknown command 'append'"),
+        (&["--help"], "unknown command 'append'"),
+    ];
+    for (i, (extra, needle)) in removed.iter().enumerate() {
+        let args = if i < 3 {
+            [BUILD, *extra].concat()
+        } else {
+            [&["append"], *extra, &["m.merkle", "drivers/d0/m0.ko"]].concat()
+        };
+        let out = run(p, &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(needle),
+            "{args:?}: {:?} lacks {needle:?}",
+            stderr(&out)
+        );
+        assert!(stdout(&out).is_empty(), "{args:?}");
+        assert_eq!(snapshot(p), before, "{args:?} changed the tree");
+    }
+    // Neither is offered any more.
+    let build_help = stdout(&run(p, &["build", "--help"]));
+    for gone in ["--append", "--root-c", ".merkle"] {
+        assert!(!build_help.contains(gone), "build --help names {gone}");
+    }
+    let help = stdout(&run(p, &["help"]));
+    assert!(
+        !help.lines().any(|l| l.trim_start().starts_with("append")),
+        "{help}"
+    );
 }
 
 #[test]
@@ -761,29 +795,31 @@ fn big_tree(big: usize) -> TempDir {
 fn copy_tree(from: &Path) -> TempDir {
     let dir = tempfile::tempdir().unwrap();
     for (path, data) in snapshot(from) {
-        fs::write(dir.path().join(path), data).unwrap();
+        let path = dir.path().join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, data).unwrap();
     }
     dir
 }
 
-/// `build` as kbuild runs it (proofs appended, no root.c), on one thread so
-/// that a run lasts long enough to be interrupted.
-fn append_args() -> Vec<&'static str> {
-    [&BUILD[..7], &["--append", "--jobs", "1"]].concat()
+/// `build` as kbuild runs it, on one thread so that a run lasts long enough
+/// to be interrupted.
+fn build_args() -> Vec<&'static str> {
+    [BUILD, &["--jobs", "1"]].concat()
 }
 
 /// Builds a copy of `original` once; returns the copy and how long it took.
 fn timed_build(original: &Path) -> (TempDir, std::time::Duration) {
     let copy = copy_tree(original);
     let start = std::time::Instant::now();
-    assert!(run(copy.path(), &append_args()).status.success());
+    assert!(run(copy.path(), &build_args()).status.success());
     (copy, start.elapsed())
 }
 
 /// Starts the build of `dir` in the background, stderr captured.
 fn spawn_build(dir: &Path) -> std::process::Child {
     Command::new(BIN)
-        .args(append_args())
+        .args(build_args())
         .current_dir(dir)
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -6,7 +6,8 @@
 //! an independent Python implementation of the format, so agreement here
 //! means two implementations written apart produce the same bytes. Each
 //! case directory holds `case.txt` (the module suffix), `modules.order`, the
-//! module files and `expected/` (root.bin and one `.merkle` per module).
+//! module files and `expected/` (root.bin and one `.merkle` per module: the
+//! trailer that `build` must append to it).
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -139,8 +140,6 @@ fn check_build(case: &Case) -> Result<(), String> {
             &case.suffix,
             "--root-bin",
             "root.bin",
-            "--root-c",
-            "root.c",
         ],
         Some(work),
     )?;
@@ -153,26 +152,32 @@ fn check_build(case: &Case) -> Result<(), String> {
         &read(&expected.join("root.bin"))?,
         &read(&work.join("root.bin"))?,
     )?;
+    // Each module is the input module followed by the expected trailer.
     for stem in &case.stems {
-        let trailer = format!("{stem}.merkle");
-        let got = read(&work.join(&trailer)).map_err(|e| format!("{name}: {e}"))?;
-        same_bytes(
-            &format!("{name}: {trailer}"),
-            &read(&expected.join(&trailer))?,
-            &got,
-        )?;
+        let module = format!("{stem}{}", case.suffix);
+        let mut want = read(&case.dir.join(&module))?;
+        want.extend(read(&expected.join(format!("{stem}.merkle")))?);
+        let got = read(&work.join(&module)).map_err(|e| format!("{name}: {e}"))?;
+        same_bytes(&format!("{name}: {module}"), &want, &got)?;
     }
 
-    let want: BTreeSet<String> = case.stems.iter().map(|s| format!("{s}.merkle")).collect();
-    let got = files_ending(work, ".merkle");
+    // Nothing else: no trailer files, no temporary files.
+    let want: BTreeSet<String> = case
+        .stems
+        .iter()
+        .map(|s| format!("{s}{}", case.suffix))
+        .chain(["modules.order".into(), "root.bin".into()])
+        .collect();
+    let got = files_ending(work, "");
     if got != want {
         return Err(format!(
-            "{name}: tool wrote unexpected .merkle files {:?} / missed {:?}",
+            "{name}: tool wrote unexpected files {:?} / missed {:?}",
             got.difference(&want).collect::<Vec<_>>(),
             want.difference(&got).collect::<Vec<_>>()
         ));
     }
     // Guards the vectors themselves against a stray or missing file.
+    let want: BTreeSet<String> = case.stems.iter().map(|s| format!("{s}.merkle")).collect();
     if files_ending(&expected, ".merkle") != want {
         return Err(format!("{name}: expected/ does not match modules.order"));
     }

@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
                 assert!(!entry.stem.starts_with('/') && !entry.stem.is_empty());
                 assert!(!entry.stem.chars().any(char::is_control));
                 assert!(seen.insert(entry.stem.as_str()), "duplicate accepted");
-                assert!(entry.trailer_path().ends_with(".merkle"));
+                assert_eq!(entry.module_path(".ko"), format!("{}.ko", entry.stem));
             }
         }
         Err(OrderError::Malformed { line, .. }) | Err(OrderError::Duplicate { line }) => {
