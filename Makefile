@@ -4,7 +4,8 @@
 
 SHELL := /bin/bash
 TOP := $(CURDIR)
-OUT := $(TOP)/build/out
+# ARCH=arm64 builds 7.3 for arm64 (cross, Debian's aarch64-linux-gnu-gcc).
+OUT := $(TOP)/build/out$(if $(filter arm64,$(ARCH)),-arm64)
 # The base: Linux 7.3 (Debian's linux-source-7.3, built with Debian's trixie
 # toolchain in build/root-7.3) or 6.12 (Debian's linux-source-6.12, LLVM=1).
 KERNEL ?= 7.3
@@ -22,16 +23,16 @@ help:
 	@echo "make debian-run    boot the Debian trixie guest with those packages installed by dpkg, run its checks"
 	@echo "make series        export the patch series of KERNEL to build/series/KERNEL/ (git am-able)"
 	@echo "make check-series  git am the series patch by patch, checkpatch and build each (15-20 min)"
-	@echo "make kernel        build the default kernel into build/out/ (KERNEL=7.3 or 6.12)"
-	@echo "make run           build, boot in QEMU, load modules, show a tampered one rejected"
+	@echo "make kernel        build the default kernel into build/out/ (KERNEL=7.3 or 6.12; ARCH=arm64: build/out-arm64/)"
+	@echo "make run           build, boot in QEMU, load modules, show a tampered one rejected (ARCH=arm64 too)"
 	@echo "make test          every test layer; ends with 'N passed, N failed'"
 	@echo "make test-host     only the host layers (tool, proof core, reference)"
-	@echo "make test-extended the layers that do not fit in make test (reproducible 7.3 build)"
+	@echo "make test-extended the layers that do not fit in make test (reproducible 7.3 builds, x86_64 and arm64)"
 	@echo "make bench         both benchmarks below"
 	@echo "make bench-tool    module-hashes against OpenSSL and sign-file on Debian's modules"
 	@echo "make bench-build   the sealing step's share of a build, no-op make"
 	@echo "make fuzz          the fuzz targets, FUZZ_SECONDS (default 60) each"
-	@echo "make reproducible  build twice in different directories and compare"
+	@echo "make reproducible  build twice in different directories and compare (ARCH=arm64 too)"
 	@echo "make reproducible-debs  the same for the Debian guest's .deb files (and MODULE_SIG_ALL's)"
 	@echo "make debian-scale  Debian's own config, reduced to ~1,800 modules: build, package, measure (1-2.5 h)"
 	@echo "make debian-boot-cost  boot those packages with proofs and with PKCS#7 signatures: time spent authenticating"

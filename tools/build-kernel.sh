@@ -3,15 +3,19 @@
 #
 # build-kernel.sh CONFIGNAME OUTDIR
 #
-# Builds Linux KERNEL (7.3, the default, or 6.12) with this project grafted
-# on, in configuration CONFIGNAME (tools/configs/CONFIGNAME.config on top of
-# tinyconfig, tools/configs/base.config and tools/configs/KERNEL.config;
-# "default" means "hashes"), and leaves in OUTDIR:
-#   bzImage, vmlinux, System.map, config    the kernel
+# Builds Linux KERNEL (7.3, the default, or 6.12) for ARCH (x86_64, the
+# default, or arm64: 7.3 only) with this project grafted on, in
+# configuration CONFIGNAME (tools/configs/CONFIGNAME.config on top of
+# tinyconfig, tools/configs/base.config and tools/configs/KERNEL.config, and
+# tools/configs/ARCH.config last; "default" means "hashes"), and leaves in
+# OUTDIR:
+#   bzImage (x86_64) or Image and Image.gz (arm64), vmlinux, System.map,
+#   config                                  the kernel
 #   modules/                                make modules_install INSTALL_MOD_PATH
 #
 # Toolchains: 7.3 is built with Debian's own, GCC and rustc 1.85, in the
-# trixie build root (tools/buildroot.sh); with LLVM=1 with its clang 19.
+# trixie build root (tools/buildroot.sh); with LLVM=1 with its clang 19;
+# for arm64 with its cross GCC 14 (aarch64-linux-gnu-).
 # 6.12 is built on the host with LLVM=1 and Debian's rustc-web.
 #
 # Steps, each skipped when already done:
@@ -26,11 +30,11 @@
 # packages, installing the modules as builddeb does), and OUTDIR gets the
 # .deb files with their .buildinfo and .changes.
 #
-# Environment: KERNEL, LLVM, JOBS (default 3), KERNEL_TARBALL, KERNEL_SRC (the
+# Environment: KERNEL, ARCH, LLVM, JOBS (default 3), KERNEL_TARBALL, KERNEL_SRC (the
 # source tree, default build/src/linux-source-KERNEL; with GRAFT=no it is
 # built as it is, and options it lacks are reported only), KERNEL_OBJ (the O=
 # directory, default build/obj-KERNEL-CONFIGNAME, -llvm appended with
-# LLVM=1); KBUILD_BUILD_TIMESTAMP etc. are passed through; V=1 shows the
+# LLVM=1, -arm64 for arm64); KBUILD_BUILD_TIMESTAMP etc. are passed through; V=1 shows the
 # commands; EXTRA_MAKE_ARGS is appended to every make command line (e.g.
 # "INSTALL_MOD_STRIP=1"); PREPARE_ONLY=yes stops after step 2.
 set -euo pipefail
@@ -49,6 +53,13 @@ case $kernel in
 7.3 | 6.12) ;;
 *) die "KERNEL=$kernel: the bases are 7.3 and 6.12" ;;
 esac
+arch=${ARCH:-x86_64}
+case $arch in
+x86_64) image=arch/x86/boot/bzImage ;;
+arm64) image="arch/arm64/boot/Image arch/arm64/boot/Image.gz" ;;
+*) die "ARCH=$arch: the architectures are x86_64 and arm64" ;;
+esac
+[ "$arch" = x86_64 ] || [ "$kernel" = 7.3 ] || die "ARCH=$arch is built on 7.3 only"
 out=$(mkdir -p "$2" && cd "$2" && pwd)
 # NAME+EXTRA adds the fragment EXTRA.config on top of NAME.config.
 fragments=("$top/tools/configs/base.config" "$top/tools/configs/$kernel.config")
@@ -57,12 +68,15 @@ for part in ${name//+/ }; do
 	[ -f "$fragment" ] || die "no configuration '$part' (tools/configs/$part.config); have: $(cd "$top/tools/configs" && ls *.config | sed 's/\.config$//' | grep -vx base | paste -sd' ')"
 	fragments+=("$fragment")
 done
+fragments+=("$top/tools/configs/$arch.config")
 
 src=${KERNEL_SRC:-$build/src/linux-source-$kernel}
-obj=${KERNEL_OBJ:-$build/obj-$kernel-$name${LLVM:+-llvm}}
+suffix=${LLVM:+-llvm}
+[ "$arch" = x86_64 ] || suffix+=-$arch
+obj=${KERNEL_OBJ:-$build/obj-$kernel-$name$suffix}
 # dpkg-buildpackage writes the packages beside the O= directory: give the
 # package build a directory of its own.
-[ "${PACKAGE:-}" != deb ] || obj=${KERNEL_OBJ:-$build/deb/obj-$kernel-$name${LLVM:+-llvm}}
+[ "${PACKAGE:-}" != deb ] || obj=${KERNEL_OBJ:-$build/deb/obj-$kernel-$name$suffix}
 jobs=${JOBS:-3}
 
 # shellcheck source=tools/kmake.sh
@@ -138,14 +152,14 @@ if [ "${PACKAGE:-}" = deb ]; then
 	say "done: $out: $(cd "$out" && ls *.deb | paste -sd' ')"
 	exit 0
 fi
-say "building $name for $kernel in $obj (make -j$jobs${LLVM:+ LLVM=$LLVM})"
+say "building $name for $kernel ($arch) in $obj (make -j$jobs${LLVM:+ LLVM=$LLVM})"
 start=$(date +%s.%N)
 kmake "${make_args[@]}" -j"$jobs"
 say "built in $(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN {printf "%.1f", e - s}') s"
 
 rm -rf "$out/modules"
 kmake -s "${make_args[@]}" INSTALL_MOD_PATH="$out/modules" modules_install
-for f in arch/x86/boot/bzImage vmlinux System.map; do
+for f in $image vmlinux System.map; do
 	cp "$obj/$f" "$out/$(basename "$f")"
 done
 cp "$obj/.config" "$out/config"

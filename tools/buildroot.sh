@@ -28,6 +28,9 @@ packages+=,bindgen,libclang-dev,clang,lld,llvm,dwarves,libdw-dev,python3,cpio
 packages+=,kmod,xz-utils,zstd,gzip,rsync,git,ca-certificates,dpkg-dev,debhelper
 packages+=,build-essential
 packages+=,linux-source-7.3
+# The arm64 cross toolchain (make kernel ARCH=arm64): GCC 14 as for amd64,
+# and a C library for the test program.
+packages+=,gcc-aarch64-linux-gnu,libc6-dev-arm64-cross
 # Where the root records the list it was made with or brought up to.
 stamp=.module-hashes-packages
 

@@ -23,3 +23,24 @@ debian_archive() {
 	fi
 	echo "${uri%/}"
 }
+
+# private_apt DIR SUITE [ARCH]: an apt configuration of its own in DIR for
+# SUITE of debian_archive and architecture ARCH (default amd64), the host's
+# sources and state untouched; sets apt_opts for apt-get and apt-cache and
+# runs apt-get update (30 s without an answer fails, 300 s in all).
+private_apt() {
+	local dir=$1 suite=$2 arch=${3:-amd64} archive
+	archive=$(debian_archive) || return 1
+	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $archive $suite main" >"$dir/sources.list"
+	: >"$dir/status"
+	apt_opts=(-o Dir::Etc::sourcelist="$dir/sources.list" -o Dir::Etc::sourceparts=-
+		-o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache"
+		-o Dir::State::status="$dir/status" -o APT::Architecture="$arch"
+		-o Acquire::http::Timeout=30 -o Acquire::Retries=1 -o Debug::NoLocking=1
+		-o APT::Sandbox::User=root)
+	timeout 300 apt-get "${apt_opts[@]}" -qq --error-on=any update >"$dir/update.log" 2>&1 || {
+		echo "debian: error: apt-get update for $suite from $archive failed or timed out (no network? log: $dir/update.log)" >&2
+		return 1
+	}
+}

@@ -9,7 +9,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 packages=(linux-source-6.12 rustc-web rust-web-src rust-web-clippy clang lld llvm
 	libclang-dev flex bison bc libelf-dev libssl-dev cpio kmod busybox-static
-	qemu-system-x86 xz-utils zstd python3 python3-docutils openssl procps mmdebstrap
+	qemu-system-x86 qemu-system-arm xz-utils zstd python3 python3-docutils openssl procps mmdebstrap
 	gawk ovmf sbsigntool e2fsprogs curl diffoscope-minimal)
 # The bindgen the kernel's Rust support is built with (crates.io).
 bindgen_version=0.73.0

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Sourced by the scripts that run the kernel's make: the toolchain of each
 # base. Set $kernel (7.3 or 6.12) first; LLVM=1 in the environment selects
-# clang on 7.3 (6.12 is always built with LLVM=1).
+# clang on 7.3 (6.12 is always built with LLVM=1), ARCH=arm64 the arm64
+# cross build (GCC's aarch64-linux-gnu- unless LLVM=1).
 #
 #   kmake ARGS...       the kernel's make with the base's toolchain
 #   kmake_run CMD...    any command where that toolchain is found
@@ -18,7 +19,12 @@ kmake_run() {
 
 kmake() {
 	if [ "$kernel" = 7.3 ]; then
-		kmake_run make ${LLVM:+LLVM=$LLVM} "$@"
+		local cross=()
+		if [ "${ARCH:-x86_64}" != x86_64 ]; then
+			cross=(ARCH="$ARCH")
+			[ -n "${LLVM:-}" ] || cross+=(CROSS_COMPILE=aarch64-linux-gnu-)
+		fi
+		kmake_run make ${LLVM:+LLVM=$LLVM} "${cross[@]}" "$@"
 	else
 		# Debian's rustc-web (with rust-src) and clippy, bindgen from cargo.
 		local bindgen_bin

@@ -21,6 +21,10 @@
 #   hashes 6.12  Linux 6.12 (LLVM=1), the slice kept for the LTS base: one
 #                enforcing boot, with a module revoked by Debian's blacklist
 #                of hashes; build/out-6.12/
+#   hashes arm64 hashes plus KUnit, cross-built for arm64 with Debian's
+#                aarch64-linux-gnu-gcc 14, booted on QEMU's virt machine:
+#                the root in the Image, KUnit, the hostile corpus enforced
+#                and not; build/out-arm64-kunit/
 #
 # Usage: qemu-suite.sh [main|llvm]. "main" (make test) is everything but the
 # clang build; "llvm" (make test-extended) builds hashes-sig (its key signs
@@ -39,8 +43,9 @@ mkdir -p "$work"
 # shellcheck source=tools/kmake.sh
 . "$top/tools/kmake.sh"
 kernel=7.3
-# Each kernel's compiler is set below, whatever the caller's LLVM.
-unset LLVM
+# Each kernel's compiler and architecture are set below, whatever the
+# caller's LLVM and ARCH.
+unset LLVM ARCH
 
 # build CONFIG OUTDIR [NAME]: builds a kernel (base $kernel, LLVM from the
 # environment) and installs its modules; one test.
@@ -48,7 +53,7 @@ build() {
 	local name=${3:-$1} log=$work/build-${3:-$1}.log start=$SECONDS
 	KERNEL=$kernel "$top/tools/build-kernel.sh" "$1" "$2" >"$log" 2>&1
 	local rc=$?
-	ok $rc "kernel $name ($kernel${LLVM:+, LLVM=1}) builds and installs ($((SECONDS - start)) s)"
+	ok $rc "kernel $name ($kernel${LLVM:+, LLVM=1}${ARCH:+, $ARCH}) builds and installs ($((SECONDS - start)) s)"
 	[ $rc -eq 0 ] || tail -n 30 "$log" | sed 's/^/# /'
 	return $rc
 }
@@ -131,13 +136,14 @@ btf_accepted() {
 	ok $? "$1: the kernel accepted the modules' BTF"
 }
 
-# kunit_results LOG: the KTAP of the verifier's KUnit suite (hashes-sig runs
-# it at boot): one line per test case or parameter, and a check that their
-# number is the suite's own total, with no failure.
+# kunit_results LOG [PREFIX]: the KTAP of the verifier's KUnit suite
+# (hashes-sig and hashes-arm64 run it at boot): one line per test case or
+# parameter, and a check that their number is the suite's own total, with
+# no failure.
 kunit_results() {
-	local log=$1 status name seen=0 totals
+	local log=$1 prefix=${2:-kunit} status name seen=0 totals
 	while IFS=$'\t' read -r status name; do
-		ok "$status" "kunit: $name"
+		ok "$status" "$prefix: $name"
 		seen=$((seen + 1))
 	done < <(awk '
 		/^KTAP version 1$/ { on = 1 }
@@ -153,7 +159,7 @@ kunit_results() {
 		}' "$log")
 	totals=$(grep -E '^# Totals: pass:[0-9]+ fail:0 skip:0 total:[0-9]+$' "$log")
 	[ -n "$totals" ] && [ "${totals##*total:}" -eq "$seen" ]
-	ok $? "kunit: the module_hashes suite ran: ${totals:-no totals line}, $seen results read"
+	ok $? "$prefix: the module_hashes suite ran: ${totals:-no totals line}, $seen results read"
 }
 
 echo "TAP version 13"
@@ -264,6 +270,42 @@ if build hashes+blacklist "$out612" hashes-6.12; then
 			--revoked rust_print; then
 			boot hashes-6.12 "$out612" enforce module.sig_enforce=1
 		fi
+	fi
+fi
+
+# arm64: the same verifier and kbuild flow on the second architecture, whose
+# boot image is made by objcopy -O binary from the sealed vmlinux.
+kernel=7.3
+# image_root OUT: the 36 bytes at .module_hashes, as hex, read from
+# OUT/vmlinux (section offset) and, given FILE, from FILE (an image that
+# starts at _text) at the section's distance from _text.
+image_root() {
+	local out=$1 file=${2:-} addr off text
+	read -r addr off < <(readelf -SW "$out/vmlinux" |
+		sed -n 's/^ *\[ *[0-9]*\] \.module_hashes *[A-Z]* *\([0-9a-f]*\) \([0-9a-f]*\) .*/\1 \2/p')
+	[ -n "$addr" ] || return 1
+	if [ -z "$file" ]; then
+		off=$((0x$off))
+	else
+		text=$(awk '$3 == "_text" { print $1 }' "$out/System.map")
+		off=$((0x$addr - 0x$text))
+	fi
+	dd if="${file:-$out/vmlinux}" bs=1 skip="$off" count=36 status=none | od -An -tx1 | tr -d ' \n'
+}
+arm64_out=$top/build/out-arm64-kunit
+if ARCH=arm64 build hashes+kunit "$arm64_out" hashes-arm64; then
+	sealed=$(image_root "$arm64_out")
+	[ ${#sealed} -eq 72 ] && [ "${sealed:0:8}" != ffffffff ] &&
+		[ "$(image_root "$arm64_out" "$arm64_out/Image")" = "$sealed" ] &&
+		gzip -dc "$arm64_out/Image.gz" | cmp -s - "$arm64_out/Image"
+	ok $? "arm64: Image and Image.gz hold the root sealed into vmlinux (${sealed:0:16}...)"
+	prepare_arm64_tools
+	ok $? "arm64: modtest cross-compiled, Debian's arm64 busybox-static"
+	if ARCH=arm64 make_initramfs hashes-arm64 "$arm64_out" off,enforce "${sign[@]}" "${other[@]}" \
+		--stress-rounds 200; then
+		ARCH=arm64 boot hashes-arm64 "$arm64_out" enforce module.sig_enforce=1
+		kunit_results "$work/boot-hashes-arm64-enforce.log" "arm64 kunit"
+		ARCH=arm64 boot hashes-arm64 "$arm64_out" off
 	fi
 fi
 

@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # reproducible.sh [CONFIG...]: builds each configuration of Linux KERNEL (7.3
-# unless set; see tools/build-kernel.sh) twice from clean,
+# unless set) for ARCH (x86_64 unless set; see tools/build-kernel.sh) twice
+# from clean,
 # in two different source and build directories, at different times, with
 # the build metadata set the way distributions set it, and compares
-# vmlinux, bzImage, System.map and every installed module byte for byte.
+# vmlinux, the boot image (bzImage; Image and Image.gz on arm64), System.map
+# and every installed module byte for byte.
 # Default configurations: "hashes" (CONFIG_MODULE_HASHES, no key) and "sig"
 # (MODULE_SIG_ALL with a key generated during the build), for comparison.
 #
@@ -25,6 +27,11 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 kernel=${KERNEL:-7.3}
 work=$top/build/repro/$kernel
+images=(bzImage)
+if [ "${ARCH:-x86_64}" = arm64 ]; then
+	work+=-arm64
+	images=(Image Image.gz)
+fi
 configs=("$@")
 [ ${#configs[@]} -gt 0 ] || configs=(hashes sig)
 
@@ -106,7 +113,7 @@ compare() { # CONFIG
 	[ "${PACKAGE:-}" != deb ] || { compare_debs "$config"; return; }
 	printf '\n%s: %s vs %s\n' "$config" "${a#"$top"/}" "${b#"$top"/}"
 	printf '%-50s %s\n' artifact result
-	for f in vmlinux bzImage System.map; do
+	for f in vmlinux "${images[@]}" System.map; do
 		if cmp -s "$a/$f" "$b/$f"; then
 			printf '%-50s identical\n' "$f"
 		else

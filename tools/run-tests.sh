@@ -97,6 +97,7 @@ for layer in host reference kernel kmod debian extended; do
 		# Two builds of the default configuration of 7.3 in different
 		# directories, compared byte for byte.
 		run_layer reproducible-7.3 env KERNEL=7.3 "$top/tools/reproducible.sh" hashes
+		run_layer reproducible-7.3-arm64 env KERNEL=7.3 ARCH=arm64 "$top/tools/reproducible.sh" hashes
 		# The Debian guest's packages (make bindeb-pkg) built twice, and
 		# the same configuration with MODULE_SIG_ALL instead, which differs.
 		run_layer reproducible-debs env KERNEL=7.3 PACKAGE=deb \
