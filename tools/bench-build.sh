@@ -13,6 +13,8 @@
 # Builds two kernels (a few minutes each). Logs in build/bench-build/.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+# Measured and checked on x86_64 (arm64: qemu-suite.sh, reproducible.sh).
+[ "${ARCH:-x86_64}" = x86_64 ] || { echo "bench-build: x86_64 only, not ARCH=$ARCH" >&2; exit 2; }
 work=$top/build/bench-build
 runs=${RUNS:-5}
 mkdir -p "$work"
@@ -34,7 +36,10 @@ KERNEL_OBJ=$obj "$top/tools/build-kernel.sh" hashes "$work/out-full" >"$work/ful
 full=$(built_in "$work/full.log")
 hash_cmd=$(sed -n 's/^savedcmd_module-hashes.root := //p' "$obj/.module-hashes.root.cmd")
 [ -n "$hash_cmd" ] || { echo "bench-build: no MKHASH command in $obj" >&2; exit 1; }
-objcopy_cmd=$(sed -n 's/^savedcmd_vmlinux := \([^;]*\);.*/\1/p' "$obj/.vmlinux.cmd")
+# The objcopy that writes the root (the command also strips relocations, as
+# it does without the feature).
+objcopy_cmd=$(sed -n 's/^savedcmd_vmlinux := //p' "$obj/.vmlinux.cmd" | tr ';' '\n' |
+	grep -- '--update-section' | sed 's/^ *//')
 [ -n "$objcopy_cmd" ] || { echo "bench-build: no SEAL command in $obj" >&2; exit 1; }
 # The same objcopy, into a scratch file rather than over vmlinux.
 objcopy_cmd=${objcopy_cmd% vmlinux}" $work/vmlinux.sealed"

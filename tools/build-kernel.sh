@@ -55,7 +55,7 @@ case $kernel in
 esac
 arch=${ARCH:-x86_64}
 case $arch in
-x86_64) image=arch/x86/boot/bzImage ;;
+x86_64 | x86) arch=x86_64 image=arch/x86/boot/bzImage ;;
 arm64) image="arch/arm64/boot/Image arch/arm64/boot/Image.gz" ;;
 *) die "ARCH=$arch: the architectures are x86_64 and arm64" ;;
 esac
@@ -65,7 +65,7 @@ out=$(mkdir -p "$2" && cd "$2" && pwd)
 fragments=("$top/tools/configs/base.config" "$top/tools/configs/$kernel.config")
 for part in ${name//+/ }; do
 	fragment=$top/tools/configs/$part.config
-	[ -f "$fragment" ] || die "no configuration '$part' (tools/configs/$part.config); have: $(cd "$top/tools/configs" && ls *.config | sed 's/\.config$//' | grep -vx base | paste -sd' ')"
+	[ -f "$fragment" ] || die "no configuration '$part' (tools/configs/$part.config); have: $(cd "$top/tools/configs" && ls *.config | sed 's/\.config$//' | grep -vxE 'base|x86_64|arm64' | paste -sd' ')"
 	fragments+=("$fragment")
 done
 fragments+=("$top/tools/configs/$arch.config")

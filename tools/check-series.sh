@@ -16,6 +16,8 @@
 # for 7.3, 18 for 6.12 on 2 cores. Not part of make test (see README.md).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
+# Measured and checked on x86_64 (arm64: qemu-suite.sh, reproducible.sh).
+[ "${ARCH:-x86_64}" = x86_64 ] || { echo "check-series: x86_64 only, not ARCH=$ARCH" >&2; exit 2; }
 . "$top/tools/tap.sh"
 kernel=${KERNEL:-7.3}
 name=${1:-hashes}

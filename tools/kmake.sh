@@ -20,10 +20,14 @@ kmake_run() {
 kmake() {
 	if [ "$kernel" = 7.3 ]; then
 		local cross=()
-		if [ "${ARCH:-x86_64}" != x86_64 ]; then
-			cross=(ARCH="$ARCH")
+		case ${ARCH:-x86_64} in
+		x86_64 | x86) ;;
+		arm64)
+			cross=(ARCH=arm64)
 			[ -n "${LLVM:-}" ] || cross+=(CROSS_COMPILE=aarch64-linux-gnu-)
-		fi
+			;;
+		*) echo "kmake: ARCH=$ARCH: the architectures are x86_64 and arm64" >&2; return 1 ;;
+		esac
 		kmake_run make ${LLVM:+LLVM=$LLVM} "${cross[@]}" "$@"
 	else
 		# Debian's rustc-web (with rust-src) and clippy, bindgen from cargo.

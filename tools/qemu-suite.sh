@@ -90,7 +90,7 @@ boot() {
 	[ -n "$summary" ] && [ "${summary#*, }" = "0 failed" ] &&
 		[ "${summary%% *}" -eq "$seen" ]
 	ok $? "$name: modtest reports ${summary:-no summary}, $seen results read"
-	local bad='BUG:|WARNING:|Oops|Kernel panic|panicked at|rust_panic|Call Trace'
+	local bad='BUG:|WARNING:|Oops|Kernel panic|panicked at|rust_panic|Call [Tt]race'
 	! grep -Eq "$bad" "$log"
 	ok $? "$name: no oops, BUG, WARNING or panic in the kernel log"
 	grep -E -m 3 -B 2 "$bad" "$log" | sed 's/^/# /'
@@ -300,8 +300,9 @@ if ARCH=arm64 build hashes+kunit "$arm64_out" hashes-arm64; then
 		gzip -dc "$arm64_out/Image.gz" | cmp -s - "$arm64_out/Image"
 	ok $? "arm64: Image and Image.gz hold the root sealed into vmlinux (${sealed:0:16}...)"
 	prepare_arm64_tools
-	ok $? "arm64: modtest cross-compiled, Debian's arm64 busybox-static"
-	if ARCH=arm64 make_initramfs hashes-arm64 "$arm64_out" off,enforce "${sign[@]}" "${other[@]}" \
+	arm64_tools=$?
+	ok $arm64_tools "arm64: modtest cross-compiled, Debian's arm64 busybox-static"
+	if [ $arm64_tools -eq 0 ] && ARCH=arm64 make_initramfs hashes-arm64 "$arm64_out" off,enforce "${sign[@]}" "${other[@]}" \
 		--stress-rounds 200; then
 		ARCH=arm64 boot hashes-arm64 "$arm64_out" enforce module.sig_enforce=1
 		kunit_results "$work/boot-hashes-arm64-enforce.log" "arm64 kunit"

@@ -10,6 +10,9 @@
 # Usage: tools/run-tests.sh [LAYER...]   (default: all layers)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
+# Each layer picks its architecture (x86_64 unless it says arm64), whatever
+# the caller's ARCH (make exports a command-line ARCH=).
+unset ARCH
 logs=$top/build/test-logs
 mkdir -p "$logs"
 total_pass=0

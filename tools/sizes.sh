@@ -8,6 +8,8 @@
 # method appends to the installed modules.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+# Measured and checked on x86_64 (arm64: qemu-suite.sh, reproducible.sh).
+[ "${ARCH:-x86_64}" = x86_64 ] || { echo "sizes: x86_64 only, not ARCH=$ARCH" >&2; exit 2; }
 kernel=${KERNEL:-7.3}
 out=$top/build/sizes/$kernel
 mkdir -p "$out"

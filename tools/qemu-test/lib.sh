@@ -20,6 +20,7 @@ prepare_host_tools() {
 prepare_arm64_tools() {
 	local dir=$qemu_work/arm64
 	mkdir -p "$dir"
+	rm -f "$dir/modtest"
 	"$top/tools/buildroot.sh" run aarch64-linux-gnu-gcc -static -O2 -Wall \
 		-o "$dir/modtest" "$top/tools/qemu-test/modtest.c" || return 1
 	[ ! -x "$dir/busybox" ] || return 0
@@ -41,11 +42,11 @@ make_initramfs() {
 	rm -rf "$stage"
 	mkdir -p "$stage"/{bin,proc,sys,dev,lib/modules}
 	if [ "${ARCH:-x86_64}" = arm64 ]; then
-		cp "$qemu_work/arm64/busybox" "$stage/bin/busybox"
-		cp "$qemu_work/arm64/modtest" "$stage/modtest"
+		cp "$qemu_work/arm64/busybox" "$stage/bin/busybox" &&
+			cp "$qemu_work/arm64/modtest" "$stage/modtest" || return 1
 	else
-		cp "$(command -v busybox || echo /bin/busybox)" "$stage/bin/busybox"
-		cp "$qemu_work/modtest" "$stage/modtest"
+		cp "$(command -v busybox || echo /bin/busybox)" "$stage/bin/busybox" &&
+			cp "$qemu_work/modtest" "$stage/modtest" || return 1
 	fi
 	ln -s busybox "$stage/bin/sh"
 	install -m 755 "$top/tools/qemu-test/init" "$stage/init"

@@ -421,7 +421,7 @@ def main():
             lines.append("sh 0 echo 7 > /proc/sys/kernel/printk")
             # The brackets keep this line itself from matching the
             # suite's check of the console log.
-            lines.append("sh 1 dmesg | grep -Eq 'BU[G]:|WARNIN[G]:|Oop[s]|Kernel pani[c]|panicke[d]|Call Trac[e]'")
+            lines.append("sh 1 dmesg | grep -Eq 'BU[G]:|WARNIN[G]:|Oop[s]|Kernel pani[c]|panicke[d]|Call [Tt]rac[e]'")
             lines.append("sh 1 grep -Eq '^(romfs|crc_itu_t|rust_minimal) ' /proc/modules")
         if mode == "sig" and a.oot:
             oot = os.path.basename(a.oot)
