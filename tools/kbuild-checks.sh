@@ -167,13 +167,15 @@ ok $? "clippy (make CLIPPY=1's command for the kernel crate): no warning in sha2
 grep -E -A8 '^(warning|error)' "$tmp/clippy-kernel.log" | grep -E -B3 -A5 'rust/kernel/(sha256|task)\.rs' | head -n 30 | sed 's/^/# /'
 
 # INSTALL_MOD_STRIP set at build time: the build strips, hashes the
-# stripped modules and modules_install installs them.
-mk INSTALL_MOD_STRIP=1 && grep -q 'STRIP   fs/romfs/romfs.ko.stripped' "$tmp/make.log" &&
+# stripped modules and modules_install installs them. A configuration
+# target first (Kconfig then runs without the build's variables): the
+# build must still notice INSTALL_MOD_STRIP.
+mk olddefconfig && mk INSTALL_MOD_STRIP=1 && grep -q 'STRIP   fs/romfs/romfs.ko.stripped' "$tmp/make.log" &&
 	grep -q SEAL "$tmp/make.log" &&
 	mk INSTALL_MOD_PATH="$tmp/install-strip" INSTALL_MOD_STRIP=1 modules_install &&
 	installed_ok "$tmp/install-strip" .xz &&
 	cmp -s <(xz -dc "$(find "$tmp/install-strip" -name romfs.ko.xz)") "$obj/fs/romfs/romfs.ko.stripped"
-ok $? "INSTALL_MOD_STRIP=1 at build and install: stripped modules with valid proofs are installed"
+ok $? "make olddefconfig, then INSTALL_MOD_STRIP=1 at build and install: stripped modules with valid proofs are installed"
 mk
 grep -q SEAL "$tmp/make.log"
 ok $? "building again without INSTALL_MOD_STRIP reseals vmlinux"
