@@ -26,15 +26,16 @@
 #                the root in the Image, KUnit, the hostile corpus enforced
 #                and not; build/out-arm64-kunit/
 #
-# Usage: qemu-suite.sh [main|llvm]. "main" (make test) is everything but the
-# clang build; "llvm" (make test-extended) builds hashes-sig (its key signs
-# the PKCS#7 cases) and then only the clang kernel, with its boot.
+# Usage: qemu-suite.sh [main|llvm|arm64]. "main" (make test) is everything
+# but the clang build; "llvm" (make test-extended) builds hashes-sig (its key
+# signs the PKCS#7 cases) and then only the clang kernel, with its boot;
+# "arm64" likewise only the arm64 kernel and its boots.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 part=${1:-main}
 case $part in
-main | llvm) ;;
-*) echo "usage: $0 [main|llvm]" >&2; exit 2 ;;
+main | llvm | arm64) ;;
+*) echo "usage: $0 [main|llvm|arm64]" >&2; exit 2 ;;
 esac
 work=$top/build/qemu
 mkdir -p "$work"
@@ -197,6 +198,51 @@ kbuild_checks() {
 }
 
 other=(--other-moddir "$(echo "$sig_out"/modules/lib/modules/*)")
+# image_root OUT: the 36 bytes at .module_hashes, as hex, read from
+# OUT/vmlinux (section offset) and, given FILE, from FILE (an image that
+# starts at _text) at the section's distance from _text.
+image_root() {
+	local out=$1 file=${2:-} addr off text
+	read -r addr off < <(readelf -SW "$out/vmlinux" |
+		sed -n 's/^ *\[ *[0-9]*\] \.module_hashes *[A-Z]* *\([0-9a-f]*\) \([0-9a-f]*\) .*/\1 \2/p')
+	[ -n "$addr" ] || return 1
+	if [ -z "$file" ]; then
+		off=$((0x$off))
+	else
+		text=$(awk '$3 == "_text" { print $1 }' "$out/System.map")
+		off=$((0x$addr - 0x$text))
+	fi
+	dd if="${file:-$out/vmlinux}" bs=1 skip="$off" count=36 status=none | od -An -tx1 | tr -d ' \n'
+}
+# arm64_suite: the same verifier and kbuild flow on the second architecture,
+# whose boot image is made by objcopy -O binary from the sealed vmlinux.
+arm64_suite() {
+	local arm64_out=$top/build/out-arm64-kunit sealed arm64_tools
+	kernel=7.3
+	if ARCH=arm64 build hashes+kunit "$arm64_out" hashes-arm64; then
+		sealed=$(image_root "$arm64_out")
+		[ ${#sealed} -eq 72 ] && [ "${sealed:0:8}" != ffffffff ] &&
+			[ "$(image_root "$arm64_out" "$arm64_out/Image")" = "$sealed" ] &&
+			gzip -dc "$arm64_out/Image.gz" | cmp -s - "$arm64_out/Image"
+		ok $? "arm64: Image and Image.gz hold the root sealed into vmlinux (${sealed:0:16}...)"
+		prepare_arm64_tools
+		arm64_tools=$?
+		ok $arm64_tools "arm64: modtest cross-compiled, Debian's arm64 busybox-static"
+		if [ $arm64_tools -eq 0 ] && ARCH=arm64 make_initramfs hashes-arm64 "$arm64_out" off,enforce "${sign[@]}" "${other[@]}" \
+			--stress-rounds 200; then
+			ARCH=arm64 boot hashes-arm64 "$arm64_out" enforce module.sig_enforce=1
+			kunit_results "$work/boot-hashes-arm64-enforce.log" "arm64 kunit"
+			ARCH=arm64 boot hashes-arm64 "$arm64_out" off
+		fi
+	fi
+}
+
+# Only the arm64 kernel (after hashes-sig, whose key and modules it uses).
+if [ "$part" = arm64 ]; then
+	arm64_suite
+	tap_summary
+	exit
+fi
 # The same configuration built with clang: one enforcing boot.
 if [ "$part" = llvm ]; then
 	if LLVM=1 build hashes "$top/build/out-llvm" hashes-llvm &&
@@ -273,41 +319,6 @@ if build hashes+blacklist "$out612" hashes-6.12; then
 	fi
 fi
 
-# arm64: the same verifier and kbuild flow on the second architecture, whose
-# boot image is made by objcopy -O binary from the sealed vmlinux.
-kernel=7.3
-# image_root OUT: the 36 bytes at .module_hashes, as hex, read from
-# OUT/vmlinux (section offset) and, given FILE, from FILE (an image that
-# starts at _text) at the section's distance from _text.
-image_root() {
-	local out=$1 file=${2:-} addr off text
-	read -r addr off < <(readelf -SW "$out/vmlinux" |
-		sed -n 's/^ *\[ *[0-9]*\] \.module_hashes *[A-Z]* *\([0-9a-f]*\) \([0-9a-f]*\) .*/\1 \2/p')
-	[ -n "$addr" ] || return 1
-	if [ -z "$file" ]; then
-		off=$((0x$off))
-	else
-		text=$(awk '$3 == "_text" { print $1 }' "$out/System.map")
-		off=$((0x$addr - 0x$text))
-	fi
-	dd if="${file:-$out/vmlinux}" bs=1 skip="$off" count=36 status=none | od -An -tx1 | tr -d ' \n'
-}
-arm64_out=$top/build/out-arm64-kunit
-if ARCH=arm64 build hashes+kunit "$arm64_out" hashes-arm64; then
-	sealed=$(image_root "$arm64_out")
-	[ ${#sealed} -eq 72 ] && [ "${sealed:0:8}" != ffffffff ] &&
-		[ "$(image_root "$arm64_out" "$arm64_out/Image")" = "$sealed" ] &&
-		gzip -dc "$arm64_out/Image.gz" | cmp -s - "$arm64_out/Image"
-	ok $? "arm64: Image and Image.gz hold the root sealed into vmlinux (${sealed:0:16}...)"
-	prepare_arm64_tools
-	arm64_tools=$?
-	ok $arm64_tools "arm64: modtest cross-compiled, Debian's arm64 busybox-static"
-	if [ $arm64_tools -eq 0 ] && ARCH=arm64 make_initramfs hashes-arm64 "$arm64_out" off,enforce "${sign[@]}" "${other[@]}" \
-		--stress-rounds 200; then
-		ARCH=arm64 boot hashes-arm64 "$arm64_out" enforce module.sig_enforce=1
-		kunit_results "$work/boot-hashes-arm64-enforce.log" "arm64 kunit"
-		ARCH=arm64 boot hashes-arm64 "$arm64_out" off
-	fi
-fi
+arm64_suite
 
 tap_summary
