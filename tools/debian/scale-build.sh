@@ -89,51 +89,68 @@ package() {
 # reaped. write_bytes is what reached the block layer (page cache written
 # back or to be), wchar what write(2) was asked to write.
 touch_one() {
-	local marker=$dir/touch.marker start sectors_before sectors_after
+	local how=$1 marker=$dir/touch.marker start sectors_before sectors_after
 	[ -f "$src/$touched.c" ] || die "$src/$touched.c missing"
 	touch "$marker"
 	sleep 1
-	touch "$src/$touched.c"
+	# change: the module's bytes change (a MODULE_INFO line, removed again
+	# afterwards), so the root and every proof change; otherwise the source
+	# is only touched and rebuilds to the same bytes.
+	if [ "$how" = change ]; then
+		cp -p "$src/$touched.c" "$dir/touched.orig.c"
+		printf '\nMODULE_INFO(scale_touch, "%s");\n' "$(date +%s)" >>"$src/$touched.c"
+	else
+		touch "$src/$touched.c"
+	fi
 	sync
 	sectors_before=$(awk '{ print $7 }' /sys/block/vda/stat)
 	start=$(now)
 	kmake_run sh -c 'make -C "$1" O="$2" -j"$3" INSTALL_MOD_STRIP=1 >"$4" 2>&1; rc=$?; cat /proc/$$/io >"$5"; exit $rc' \
 		sh "$src" "$obj" "$jobs" "$dir/touch.log" "$dir/touch.io" || die "make after touch failed: $dir/touch.log"
-	record "touch: $touched.c touched, make -j$jobs: $(since "$start") s"
+	[ "$how" != change ] || { cp "$dir/touched.orig.c" "$src/$touched.c" && touch "$src/$touched.c"; }
+	record "$how: $touched.c ${how%e}ed, make -j$jobs: $(since "$start") s"
 	sync
 	sectors_after=$(awk '{ print $7 }' /sys/block/vda/stat)
-	record "touch: make's I/O: $(grep -E '^(wchar|write_bytes)' "$dir/touch.io" | paste -sd' ')"
-	record "touch: disk sectors written meanwhile (whole machine): $(( (sectors_after - sectors_before) * 512 )) bytes"
-	record "touch: .ko files rewritten: $(find "$obj" -name '*.ko' -newer "$marker" | wc -l)" \
+	record "$how: make's I/O: $(grep -E '^(wchar|write_bytes)' "$dir/touch.io" | paste -sd' ')"
+	record "$how: disk sectors written meanwhile (whole machine): $(( (sectors_after - sectors_before) * 512 )) bytes"
+	record "$how: .ko files rewritten: $(find "$obj" -name '*.ko' -newer "$marker" | wc -l)" \
 		"of $(find "$obj" -name '*.ko' | wc -l)," \
 		"$(find "$obj" -name '*.ko' -newer "$marker" -printf '%s\n' | awk '{ s += $1 } END { print s }') bytes"
-	record "touch: all files rewritten: $(find "$obj" -type f -newer "$marker" -printf '%s\n' | awk '{ s += $1; n++ } END { print n " files, " s " bytes" }')"
+	record "$how: .ko.stripped files rewritten: $(find "$obj" -name '*.ko.stripped' -newer "$marker" | wc -l)," \
+		"$(find "$obj" -name '*.ko.stripped' -newer "$marker" -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }') bytes"
+	record "$how: vmlinux, vmlinux.unstripped, bzImage rewritten: $(find "$obj/vmlinux" "$obj/vmlinux.unstripped" "$obj/arch/x86/boot/bzImage" -newer "$marker" -printf '%f %s\n' | paste -sd' ')"
+	record "$how: all files rewritten: $(find "$obj" -type f -newer "$marker" -printf '%s\n' | awk '{ s += $1; n++ } END { print n " files, " s " bytes" }')"
 }
 
 stats() {
-	local tool=$obj/scripts/module-hashes/module-hashes mkhash next
+	local tool=$obj/scripts/module-hashes/module-hashes mkhash next suffix=.ko
+	# With INSTALL_MOD_STRIP recorded, the stripped copies carry the proofs.
+	! grep -q '^CONFIG_MODULE_HASHES_INSTALL_STRIP=".' "$obj/.config" || suffix=.ko.stripped
 	record "stats: modules in modules.order: $(wc -l <"$obj/modules.order")"
 	record "stats: .ko files in the build tree: $(find "$obj" -name '*.ko' | wc -l)," \
 		"$(find "$obj" -name '*.ko' -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f MiB", s / 1048576 }')"
+	record "stats: $suffix files (hashed, proofs appended): $(find "$obj" -name "*$suffix" | wc -l)," \
+		"$(find "$obj" -name "*$suffix" -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f MiB", s / 1048576 }')"
 	mkhash=$(awk '/ MKHASH / { print $1; exit }' "$dir/build.log")
 	next=$(awk -v t="$mkhash" 'f { print $1; exit } / MKHASH / { f = 1 }' "$dir/build.log")
 	[ -z "$mkhash" ] || record "stats: MKHASH inside the build: $((next - mkhash)) s (time stamps to the second)"
 	record "stats: the tool run again alone on the same tree:"
 	(cd "$obj" && /usr/bin/time -f '%e s elapsed, %U s user, %M KiB max RSS' \
-		"$tool" inspect "$(head -n 1 modules.order | sed 's/\.o$/.ko/')") 2>&1 | tee -a "$results"
-	(cd "$obj" && sed 's/\.o$/.ko/' modules.order | /usr/bin/time -f 'verify: %e s elapsed, %U s user, %M KiB max RSS' \
+		"$tool" inspect "$(head -n 1 modules.order | sed "s/\\.o\$/$suffix/")") 2>&1 | tee -a "$results"
+	(cd "$obj" && sed "s/\\.o\$/$suffix/" modules.order | /usr/bin/time -f 'verify: %e s elapsed, %U s user, %M KiB max RSS' \
 		xargs "$tool" verify --vmlinux vmlinux >/dev/null) 2>&1 | tee -a "$results"
 }
 
 mkdir -p "$dir"
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(build package touch stats)
+[ ${#steps[@]} -gt 0 ] || steps=(build package touch change stats)
 for step in "${steps[@]}"; do
 	case $step in
 	build) build ;;
 	package) package ;;
-	touch) touch_one ;;
+	touch) touch_one touch ;;
+	change) touch_one change ;;
 	stats) stats ;;
-	*) die "unknown step $step (build, package, touch, stats)" ;;
+	*) die "unknown step $step (build, package, touch, change, stats)" ;;
 	esac
 done
