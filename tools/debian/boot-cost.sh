@@ -15,8 +15,8 @@
 #   boot-cost.sh [DEBDIR]     default build/debian-scale/out (scale-build.sh)
 #
 # The kernel must trust the test key (tools/debian/oot/test-cert.pem in
-# CONFIG_SYSTEM_TRUSTED_KEYS): scale-build.sh builds it so. KVM where
-# /dev/kvm works (BOOT_COST_ACCEL=tcg forces TCG); ROUNDS (default 3).
+# CONFIG_SYSTEM_TRUSTED_KEYS): scale-build.sh builds it so. TCG
+# (BOOT_COST_ACCEL=kvm where KVM works); ROUNDS (default 3).
 # Results: build/debian/boot-cost/results, also on standard output.
 set -euo pipefail
 
@@ -28,15 +28,10 @@ die() { echo "boot-cost: error: $*" >&2; exit 1; }
 debdir=$(cd "${1:-$top/build/debian-scale/out}" && pwd) || die "no package directory"
 out=$work/boot-cost
 rounds=${ROUNDS:-3}
-accel=${BOOT_COST_ACCEL:-}
-if [ -z "$accel" ]; then
-	accel=tcg
-	# QEMU stops at once when KVM does not work; it waits (-S) when it does.
-	rc=0
-	timeout 5 qemu-system-x86_64 -accel kvm -M none -display none -monitor none \
-		-serial none -nodefaults -S </dev/null >/dev/null 2>&1 || rc=$?
-	[ $rc -ne 124 ] || accel=kvm
-fi
+# TCG unless asked: on these machines /dev/kvm opens and a paused QEMU
+# starts, but the guest kernel then stops with "KVM internal error ...
+# emulation failure" (seen 2026-12-06), so KVM cannot be probed cheaply.
+accel=${BOOT_COST_ACCEL:-tcg}
 
 "$here/image.sh" >&2
 rm -rf "$out"
