@@ -13,6 +13,7 @@
 # guest/boot-cost-report sends the durations back.
 #
 #   boot-cost.sh [DEBDIR]     default build/debian-scale/out (scale-build.sh)
+#   boot-cost.sh --report     parse the reports of the last run again
 #
 # The kernel must trust the test key (tools/debian/oot/test-cert.pem in
 # CONFIG_SYSTEM_TRUSTED_KEYS): scale-build.sh builds it so. TCG
@@ -25,13 +26,45 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$top/tools/debian/lib.sh"
 here=$top/tools/debian
 die() { echo "boot-cost: error: $*" >&2; exit 1; }
-debdir=$(cd "${1:-$top/build/debian-scale/out}" && pwd) || die "no package directory"
 out=$work/boot-cost
+report_only=
+[ "${1:-}" != --report ] || { report_only=yes; shift; }
+debdir=$(cd "${1:-$top/build/debian-scale/out}" && pwd) || die "no package directory"
 rounds=${ROUNDS:-3}
 # TCG unless asked: on these machines /dev/kvm opens and a paused QEMU
 # starts, but the guest kernel then stops with "KVM internal error ...
 # emulation failure" (seen 2026-12-06), so KVM cannot be probed cheaply.
 accel=${BOOT_COST_ACCEL:-tcg}
+
+# summarize VARIANT ROUND: one line from that boot's report.
+summarize() {
+	local variant=$1 round=$2
+	# function_graph prints "DURATION us | module_sig_check();", the
+	# duration after a marker (+ ! # * @ $) when it is long; a call
+	# interrupted by another traced event is printed as an opening line
+	# and "DURATION us | } /* module_sig_check */".
+	awk -v variant="$variant" -v round="$round" '
+		$1 == "loaded" { loaded = $2 } $1 == "tainted" { tainted = $2 }
+		$1 == "lost" { lost = $2 }
+		/module_sig_check\(\);|\} \/\* module_sig_check \*\// && match($0, /[0-9.]+ us/) {
+			d = substr($0, RSTART, RLENGTH - 3) + 0; t[n++] = d; sum += d
+		}
+		END {
+			asort(t)
+			printf "%-6s boot %d: %4d calls, total %8.1f ms, mean %7.1f us, median %7.1f us, max %8.1f us; %d modules loaded, tainted=%s, lost events %s\n",
+				variant, round, n, sum / 1000, n ? sum / n : 0, n ? t[int((n + 1) / 2)] : 0, n ? t[n] : 0, loaded, tainted, lost
+		}' "$out/$variant/cost$round.tap"
+}
+
+# --report: the lines of the boots already made, parsed again.
+if [ -n "$report_only" ]; then
+	for round in $(seq "$rounds"); do
+		for variant in proofs pkcs7; do
+			[ ! -f "$out/$variant/cost$round.tap" ] || summarize $variant "$round"
+		done
+	done
+	exit 0
+fi
 
 "$here/image.sh" >&2
 rm -rf "$out"
@@ -44,6 +77,7 @@ for variant in proofs pkcs7; do
 		"$here/install.sh" "$debdir" "$out/$variant" >"$out/$variant.install.tap" ||
 		die "install.sh failed for $variant: $out/$variant.install.tap"
 done
+
 
 trace="ftrace=function_graph ftrace_graph_filter=module_sig_check ftrace_graph_max_depth=1 trace_buf_size=2M"
 results=$out/results
@@ -67,18 +101,6 @@ for round in $(seq "$rounds"); do
 			[ $attempt = 1 ] || die "boot $round of $variant failed twice (console: $out/$variant/$name.console.log)"
 			mv "$out/$variant/$name.console.log" "$out/$variant/$name.failed.console.log"
 		done
-		# function_graph prints "DURATION us | module_sig_check();", the
-		# duration after a marker (+ ! # * @ $) when it is long.
-		awk -v variant=$variant -v round="$round" '
-			$1 == "loaded" { loaded = $2 } $1 == "tainted" { tainted = $2 }
-			$1 == "lost" { lost = $2 }
-			/module_sig_check\(\);/ && match($0, /[0-9.]+ us/) {
-				d = substr($0, RSTART, RLENGTH - 3) + 0; t[n++] = d; sum += d
-			}
-			END {
-				asort(t)
-				printf "%-6s boot %d: %4d calls, total %8.1f ms, mean %7.1f us, median %7.1f us, max %8.1f us; %d modules loaded, tainted=%s, lost events %s\n",
-					variant, round, n, sum / 1000, n ? sum / n : 0, n ? t[int((n + 1) / 2)] : 0, n ? t[n] : 0, loaded, tainted, lost
-			}' "$out/$variant/$name.tap" | tee -a "$results"
+		summarize $variant $round | tee -a "$results"
 	done
 done
