@@ -86,7 +86,8 @@ boot() {
 	# modtest's own count must agree with the lines read above, so that a
 	# line garbled by interleaved kernel messages cannot go unnoticed.
 	local summary seen
-	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+	# (A kernel message may follow it on the same console line.)
+	summary=$(grep -oE '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
 	seen=$(grep -cE '^(not )?ok [0-9]+ - ' "$log")
 	[ -n "$summary" ] && [ "${summary#*, }" = "0 failed" ] &&
 		[ "${summary%% *}" -eq "$seen" ]
