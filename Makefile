@@ -11,7 +11,7 @@ OUT := $(TOP)/build/out$(if $(filter arm64,$(ARCH)),-arm64)
 KERNEL ?= 7.3
 export KERNEL
 
-.PHONY: all deps tool kmod-check debian debian-run debian-scale debian-boot-cost reproducible-debs series check-series kernel run test test-host test-extended bench bench-tool bench-build fuzz reproducible sizes clean help
+.PHONY: all deps tool kmod-check debian debian-run debian-scale debian-full debian-boot-cost reproducible-debs series check-series kernel run test test-host test-extended bench bench-tool bench-build fuzz reproducible sizes clean help
 
 all: help
 
@@ -35,6 +35,7 @@ help:
 	@echo "make reproducible  build twice in different directories and compare (ARCH=arm64 too)"
 	@echo "make reproducible-debs  the same for the Debian guest's .deb files (and MODULE_SIG_ALL's)"
 	@echo "make debian-scale  Debian's own config, reduced to ~1,800 modules: build, package, measure (1-2.5 h)"
+	@echo "make debian-full   Debian's own config, all ~4,200 modules (DEBIAN_SCALE_DEBUG_INFO=off: no DWARF)"
 	@echo "make debian-boot-cost  boot those packages with proofs and with PKCS#7 signatures: time spent authenticating"
 	@echo "make sizes         vmlinux and module sizes with and without authentication"
 	@echo "make clean         remove build/ and cargo output"
@@ -99,6 +100,9 @@ reproducible-debs: deps
 
 debian-scale: deps
 	tools/debian/scale-build.sh
+
+debian-full: deps
+	DEBIAN_SCALE_CONFIG=full tools/debian/scale-build.sh build package stats
 
 debian-boot-cost: deps
 	tools/debian/boot-cost.sh $(TOP)/build/debian-scale/out
