@@ -119,14 +119,24 @@ done
 ok $? "modules_install refuses an INSTALL_MOD_STRIP the proofs were not made for"
 
 # A vmlinux without the root the proofs lead to: missing (make deletes it
-# when SEAL fails) or unsealed (as linked, or left from an older build).
+# when SEAL fails), unsealed (as linked), or sealed with another root (left
+# from an older build: here the root with one byte of its hash changed).
 cp -p "$obj/vmlinux" "$tmp/vmlinux.sealed"
-for state in missing unsealed; do
-	if [ $state = missing ]; then rm "$obj/vmlinux"; else cp "$obj/$linked" "$obj/vmlinux"; fi
+objcopy --dump-section .module_hashes="$tmp/root.bin" "$tmp/vmlinux.sealed"
+last=$(od -An -tu1 -j35 -N1 "$tmp/root.bin")
+# shellcheck disable=SC2059 # the format is the byte, as an octal escape
+printf "$(printf '\\%03o' $((last ^ 0xff)))" |
+	dd of="$tmp/root.bin" bs=1 seek=35 conv=notrunc status=none
+for state in missing unsealed sealed-with-another-root; do
+	case $state in
+	missing) rm "$obj/vmlinux" ;;
+	unsealed) cp "$obj/$linked" "$obj/vmlinux" ;;
+	*) objcopy --update-section .module_hashes="$tmp/root.bin" "$tmp/vmlinux.sealed" "$obj/vmlinux" ;;
+	esac
 	! mk INSTALL_MOD_PATH="$tmp/install-$state" modules_install &&
 		grep -q "vmlinux does not hold the root the modules' proofs lead to" "$tmp/make.log" &&
 		[ ! -e "$tmp/install-$state/lib" ]
-	ok $? "modules_install refuses a $state vmlinux, before installing anything"
+	ok $? "modules_install refuses when vmlinux is ${state//-/ }, before installing anything"
 	cp -p "$tmp/vmlinux.sealed" "$obj/vmlinux"
 done
 
