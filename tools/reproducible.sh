@@ -16,7 +16,11 @@
 # name the build's paths and times by design): e.g. the Debian guest's
 # configuration against the same with MODULE_SIG_ALL in place of
 # MODULE_HASHES, `PACKAGE=deb reproducible.sh hashes+debian plain+debian+sig`
-# (make reproducible-debs).
+# (make reproducible-debs). Files of kbuild's own that carry the build path
+# whatever the configuration (host programs in linux-headers) make the
+# MODULE_HASHES package differ too: it passes if every file that differs in
+# it differs between the two MODULE_SIG_ALL builds as well, and the files
+# are listed either way.
 #
 # Prints a table per configuration: artifact, identical or not, and for a
 # differing ELF file the sections that differ (diffoscope, where installed,
@@ -81,10 +85,56 @@ unpacked() {
 # design (a signing key made during the build).
 contrast() { case +$1+ in *+sig+*) return 0 ;; esac; return 1; }
 
-# compare_debs CONFIG: the package files of both builds.
+# differing_files CONFIG DEB: the paths inside package file DEB that differ
+# between the two builds of CONFIG, one per line; nothing if CONFIG has no
+# package file of that name.
+differing_files() {
+	local config=$1 deb=$2 side f
+	local x=$work/unpacked-$config/${deb%%_*}
+	if [ ! -e "$x.list" ]; then
+		mkdir -p "${x%/*}"
+		[ -e "$dir_a/out-$config/$deb" ] || { : >"$x.list"; return; }
+		for side in a b; do
+			f=$dir_a/out-$config/$deb
+			[ $side = a ] || f=$dir_b/out-$config/$deb
+			rm -rf "${x:?}-$side"
+			mkdir -p "$x-$side"
+			dpkg-deb -x "$f" "$x-$side"
+			(cd "$x-$side" && find . \( -type f -o -type l \) | LC_ALL=C sort) >"$x.$side"
+		done
+		{
+			comm -3 "$x.a" "$x.b" | tr -d '\t'
+			comm -12 "$x.a" "$x.b" | while IFS= read -r f; do
+				if [ -L "$x-a/$f" ] || [ -L "$x-b/$f" ]; then
+					[ "$(readlink "$x-a/$f")" = "$(readlink "$x-b/$f")" ] || echo "$f"
+				else
+					cmp -s "$x-a/$f" "$x-b/$f" || echo "$f"
+				fi
+			done
+		} | LC_ALL=C sort -u >"$x.list"
+	fi
+	cat "$x.list"
+}
+
+# baseline_config: the configuration of this run that is built without
+# this feature (MODULE_SIG_ALL), if there is one.
+baseline_config() {
+	local c
+	for c in "${configs[@]}"; do
+		contrast "$c" && { echo "$c"; return; }
+	done
+}
+
+# compare_debs CONFIG: the package files of both builds. A package of a
+# MODULE_HASHES configuration passes only if identical, or if every file
+# that differs in it differs as well between the two builds of the
+# baseline (kbuild's own files that carry the build path, with or without
+# this feature); those files are listed.
 compare_debs() {
 	local config=$1
 	local a=$dir_a/out-$config b=$dir_b/out-$config f differ=0 n=0 report
+	local baseline files new lines known=0
+	baseline=$(baseline_config)
 	printf '\n%s (make bindeb-pkg): %s vs %s\n' "$config" "${a#"$top"/}" "${b#"$top"/}"
 	printf '%-60s %s\n' package result
 	for f in "$a"/*.deb; do
@@ -93,8 +143,20 @@ compare_debs() {
 		if cmp -s "$a/$f" "$b/$f"; then
 			printf '%-60s identical\n' "$f"
 		else
-			differ=$((differ + 1))
-			printf '%-60s DIFFERENT\n' "$f"
+			files=$(differing_files "$config" "$f")
+			new=$files
+			if ! contrast "$config" && [ -n "$baseline" ] && [ -n "$files" ]; then
+				new=$(comm -23 <(echo "$files") <(differing_files "$baseline" "$f"))
+			fi
+			if [ -z "$new" ] && [ -n "$files" ]; then
+				known=$((known + 1))
+				printf '%-60s DIFFERENT, as without this feature (%s):\n' "$f" "$baseline"
+			else
+				differ=$((differ + 1))
+				printf '%-60s DIFFERENT:\n' "$f"
+			fi
+			mapfile -t lines <<<"${files:-(the archive, not the files)}"
+			printf '    %s\n' "${lines[@]}"
 			report=$work/diffoscope-$config-${f%%_*}.txt
 			if command -v diffoscope >/dev/null; then
 				diffoscope --text "$report" "$a/$f" "$b/$f" >/dev/null 2>&1
@@ -102,7 +164,8 @@ compare_debs() {
 			fi
 		fi
 	done
-	printf '%-60s %d identical, %d different\n' "packages" "$((n - differ))" "$differ"
+	printf '%-60s %d identical, %d different as without this feature, %d different\n' \
+		"packages" "$((n - differ - known))" "$known" "$differ"
 	contrast "$config" && return 0
 	[ "$n" -gt 0 ] && [ "$differ" -eq 0 ]
 }
@@ -150,6 +213,7 @@ for config in "${configs[@]}"; do
 	done
 done
 pass=0 fail=0
+rm -rf "$work"/unpacked-*
 for config in "${configs[@]}"; do
 	if compare "$config"; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 done
