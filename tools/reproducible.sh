@@ -16,18 +16,21 @@
 # name the build's paths and times by design): e.g. the Debian guest's
 # configuration against the same with MODULE_SIG_ALL in place of
 # MODULE_HASHES, `PACKAGE=deb reproducible.sh hashes+debian plain+debian+sig`
-# (make reproducible-debs). Files of kbuild's own that carry the build path
-# whatever the configuration (host programs in linux-headers) make the
-# MODULE_HASHES package differ too: it passes if every file that differs in
-# it differs between the two MODULE_SIG_ALL builds as well, and the files
-# are listed either way.
+# (make reproducible-debs). Every package of a MODULE_HASHES configuration
+# must be identical, but for linux-headers: kbuild's own host programs
+# carry the build path with or without this feature, so it passes if every
+# file that differs in it differs as well between the two builds of the
+# MODULE_SIG_ALL baseline of the same run (plain+debian+sig for
+# hashes+debian); what differs is listed either way.
 #
 # Prints a table per configuration: artifact, identical or not, and for a
 # differing ELF file the sections that differ (diffoscope, where installed,
 # gives more: DIFFOSCOPE=1). Every configuration but those with "sig"
-# (MODULE_SIG_ALL), whose builds differ by design, must be identical: the closing line counts one check per
-# configuration and the exit status is 1 if one failed.
+# (MODULE_SIG_ALL), whose builds differ by design, must be identical: the
+# closing line counts one check per configuration and the exit status is 1
+# if one failed.
 set -uo pipefail
+export LC_ALL=C
 top=$(cd "$(dirname "$0")/.." && pwd)
 kernel=${KERNEL:-7.3}
 work=$top/build/repro/$kernel
@@ -85,22 +88,43 @@ unpacked() {
 # design (a signing key made during the build).
 contrast() { case +$1+ in *+sig+*) return 0 ;; esac; return 1; }
 
-# differing_files CONFIG DEB: the paths inside package file DEB that differ
-# between the two builds of CONFIG, one per line; nothing if CONFIG has no
-# package file of that name.
+# package_file CONFIG SIDE PACKAGE: the .deb of PACKAGE (its name, as
+# linux-headers-7.3.0) that build SIDE (a or b) of CONFIG made, if any.
+package_file() {
+	local dir=$dir_a
+	[ "$2" = a ] || dir=$dir_b
+	compgen -G "$dir/out-$1/$3_*.deb" | head -n 1
+}
+
+# differing_files CONFIG PACKAGE: what differs inside PACKAGE between the
+# two builds of CONFIG, one entry per line: the paths of the data whose
+# contents differ or that one side lacks, "control: " and the first line
+# of the control files that differs, "metadata: PATH" for modes, owners
+# and times. Nothing if
+# CONFIG made no such package.
 differing_files() {
-	local config=$1 deb=$2 side f
-	local x=$work/unpacked-$config/${deb%%_*}
+	local config=$1 package=$2 side deb f
+	local x=$work/unpacked-$config/$package
 	if [ ! -e "$x.list" ]; then
 		mkdir -p "${x%/*}"
-		[ -e "$dir_a/out-$config/$deb" ] || { : >"$x.list"; return; }
 		for side in a b; do
-			f=$dir_a/out-$config/$deb
-			[ $side = a ] || f=$dir_b/out-$config/$deb
-			rm -rf "${x:?}-$side"
+			deb=$(package_file "$config" $side "$package") || { : >"$x.list"; cat "$x.list"; return; }
+			rm -rf "${x:?}-$side" "$x-$side.control"
 			mkdir -p "$x-$side"
-			dpkg-deb -x "$f" "$x-$side"
-			(cd "$x-$side" && find . \( -type f -o -type l \) | LC_ALL=C sort) >"$x.$side"
+			dpkg-deb -x "$deb" "$x-$side"
+			dpkg-deb -e "$deb" "$x-$side.control"
+			# The control archive but md5sums and Installed-Size, which
+			# follow from the contents.
+			(cd "$x-$side.control" && for f in *; do
+				[ "$f" != md5sums ] || continue
+				echo "== $f"
+				grep -v '^Installed-Size:' "$f"
+			done) >"$x.$side.control"
+			(cd "$x-$side" && find . \( -type f -o -type l \) | sort) >"$x.$side"
+			# Everything tar lists but the size (the contents are compared):
+			# mode, owner, date, time, path.
+			dpkg-deb --fsys-tarfile "$deb" | tar -tv --full-time |
+				awk '{ $3 = ""; print }' | sort >"$x.$side.meta"
 		done
 		{
 			comm -3 "$x.a" "$x.b" | tr -d '\t'
@@ -111,60 +135,75 @@ differing_files() {
 					cmp -s "$x-a/$f" "$x-b/$f" || echo "$f"
 				fi
 			done
-		} | LC_ALL=C sort -u >"$x.list"
+			cmp -s "$x.a.control" "$x.b.control" ||
+				echo "control: $(diff "$x.a.control" "$x.b.control" | grep -m 1 '^[<>]')"
+			comm -3 "$x.a.meta" "$x.b.meta" | awk '{ p = $5; for (i = 6; i <= NF; i++) p = p " " $i; print "metadata: " p }'
+		} | sort -u >"$x.list"
 	fi
 	cat "$x.list"
 }
 
-# baseline_config: the configuration of this run that is built without
-# this feature (MODULE_SIG_ALL), if there is one.
+# components CONFIG: its parts other than what decides the authentication
+# (hashes, plain, sig), sorted: hashes+debian and plain+debian+sig share
+# "debian".
+components() { tr + '\n' <<<"$1" | grep -vxE 'hashes|plain|sig' | sort | paste -sd+; }
+
+# baseline_config CONFIG: the configuration of this run built like CONFIG
+# but without this feature and with MODULE_SIG_ALL, if there is one.
 baseline_config() {
 	local c
 	for c in "${configs[@]}"; do
-		contrast "$c" && { echo "$c"; return; }
+		if contrast "$c" && [ "$(components "$c")" = "$(components "$1")" ]; then
+			echo "$c"
+			return
+		fi
 	done
 }
 
-# compare_debs CONFIG: the package files of both builds. A package of a
-# MODULE_HASHES configuration passes only if identical, or if every file
-# that differs in it differs as well between the two builds of the
-# baseline (kbuild's own files that carry the build path, with or without
-# this feature); those files are listed.
+# compare_debs CONFIG: the package files of both builds. For a
+# MODULE_HASHES configuration every package must be identical, but for
+# linux-headers, which may differ in files that differ as well between
+# the two builds of the baseline (kbuild's own host programs, which carry
+# the build path with or without this feature); what differs is listed.
 compare_debs() {
 	local config=$1
-	local a=$dir_a/out-$config b=$dir_b/out-$config f differ=0 n=0 report
-	local baseline files new lines known=0
-	baseline=$(baseline_config)
+	local a=$dir_a/out-$config b=$dir_b/out-$config f package differ=0 n=0 report
+	local baseline='' files new lines known=0
+	case +$config+ in *+hashes+*) baseline=$(baseline_config "$config") ;; esac
 	printf '\n%s (make bindeb-pkg): %s vs %s\n' "$config" "${a#"$top"/}" "${b#"$top"/}"
 	printf '%-60s %s\n' package result
+	for f in "$b"/*.deb; do
+		[ -e "$a/${f##*/}" ] || { printf '%-60s only in %s\n' "${f##*/}" "${b#"$top"/}"; n=$((n + 1)) differ=$((differ + 1)); }
+	done
 	for f in "$a"/*.deb; do
 		n=$((n + 1))
 		f=${f##*/}
+		package=${f%%_*}
 		if cmp -s "$a/$f" "$b/$f"; then
 			printf '%-60s identical\n' "$f"
+			continue
+		fi
+		files=$(differing_files "$config" "$package")
+		new=$files
+		if [ -n "$baseline" ] && [ -n "$files" ] && [ "${package#linux-headers-}" != "$package" ]; then
+			new=$(comm -23 <(echo "$files") <(differing_files "$baseline" "$package"))
+		fi
+		if [ -z "$new" ] && [ -n "$files" ]; then
+			known=$((known + 1))
+			printf '%-60s DIFFERENT, only where %s differs too:\n' "$f" "$baseline"
 		else
-			files=$(differing_files "$config" "$f")
-			new=$files
-			if ! contrast "$config" && [ -n "$baseline" ] && [ -n "$files" ]; then
-				new=$(comm -23 <(echo "$files") <(differing_files "$baseline" "$f"))
-			fi
-			if [ -z "$new" ] && [ -n "$files" ]; then
-				known=$((known + 1))
-				printf '%-60s DIFFERENT, as without this feature (%s):\n' "$f" "$baseline"
-			else
-				differ=$((differ + 1))
-				printf '%-60s DIFFERENT:\n' "$f"
-			fi
-			mapfile -t lines <<<"${files:-(the archive, not the files)}"
-			printf '    %s\n' "${lines[@]}"
-			report=$work/diffoscope-$config-${f%%_*}.txt
-			if command -v diffoscope >/dev/null; then
-				diffoscope --text "$report" "$a/$f" "$b/$f" >/dev/null 2>&1
-				printf '%-60s   diffoscope: %s (%s lines)\n' "" "${report#"$top"/}" "$(wc -l <"$report")"
-			fi
+			differ=$((differ + 1))
+			printf '%-60s DIFFERENT:\n' "$f"
+		fi
+		mapfile -t lines <<<"${files:-(the archive, not its contents)}"
+		printf '    %s\n' "${lines[@]}"
+		report=$work/diffoscope-$config-$package.txt
+		if command -v diffoscope >/dev/null; then
+			diffoscope --text "$report" "$a/$f" "$b/$f" >/dev/null 2>&1
+			printf '%-60s   diffoscope: %s (%s lines)\n' "" "${report#"$top"/}" "$(wc -l <"$report")"
 		fi
 	done
-	printf '%-60s %d identical, %d different as without this feature, %d different\n' \
+	printf '%-60s %d identical, %d different as in the baseline, %d different\n' \
 		"packages" "$((n - differ - known))" "$known" "$differ"
 	contrast "$config" && return 0
 	[ "$n" -gt 0 ] && [ "$differ" -eq 0 ]
