@@ -78,6 +78,10 @@ build() {
 	kmake -s -C "$src" O="$obj" olddefconfig
 	[ "$debug_info" = on ] || ! grep -q '^CONFIG_DEBUG_INFO=y' "$obj/.config" || die "DEBUG_INFO did not go"
 	record "build: $config, DEBUG_INFO $debug_info"
+	# What olddefconfig turned off with DEBUG_INFO (BTF and what needs it).
+	[ "$debug_info" = on ] || record "build: off with DEBUG_INFO: $(comm -23 \
+		<(sed -n 's/^\(CONFIG_[A-Z0-9_]*\)=[ym]$/\1/p' "$top/build/debian-config/$config" | sort) \
+		<(sed -n 's/^\(CONFIG_[A-Z0-9_]*\)=.*/\1/p' "$obj/.config" | sort) | paste -sd' ')"
 	grep -qx 'CONFIG_SYSTEM_TRUSTED_KEYS="oot-test-cert.pem"' "$obj/.config" ||
 		die "SYSTEM_TRUSTED_KEYS did not stay set"
 	grep -qx 'CONFIG_MODULE_HASHES=y' "$obj/.config" || die "MODULE_HASHES did not stay set"
