@@ -17,8 +17,8 @@
 # configuration against the same with MODULE_SIG_ALL in place of
 # MODULE_HASHES, `PACKAGE=deb reproducible.sh hashes+debian plain+debian+sig`
 # (make reproducible-debs). Every package of a MODULE_HASHES configuration
-# must be identical, but for linux-headers: kbuild's own host programs
-# carry the build path with or without this feature, so it passes if every
+# must be identical, but for linux-headers: kbuild's own files (host
+# programs) carry the build path with or without this feature, so it passes if every
 # file that differs in it differs as well between the two builds of the
 # MODULE_SIG_ALL baseline of the same run (plain+debian+sig for
 # hashes+debian); what differs is listed either way.
@@ -100,8 +100,7 @@ package_file() {
 # two builds of CONFIG, one entry per line: the paths of the data whose
 # contents differ or that one side lacks, "control: " and the first line
 # of the control files that differs, "metadata: PATH" for modes, owners
-# and times. Nothing if
-# CONFIG made no such package.
+# and times. Nothing if CONFIG made no such package.
 differing_files() {
 	local config=$1 package=$2 side deb f
 	local x=$work/unpacked-$config/$package
@@ -163,8 +162,8 @@ baseline_config() {
 # compare_debs CONFIG: the package files of both builds. For a
 # MODULE_HASHES configuration every package must be identical, but for
 # linux-headers, which may differ in files that differ as well between
-# the two builds of the baseline (kbuild's own host programs, which carry
-# the build path with or without this feature); what differs is listed.
+# the two builds of the baseline (kbuild's own files, which carry the
+# build path with or without this feature); what differs is listed.
 compare_debs() {
 	local config=$1
 	local a=$dir_a/out-$config b=$dir_b/out-$config f package differ=0 n=0 report
